@@ -1,0 +1,220 @@
+"""Step 3 of 4: evaluate the compiled rules over the derived facts with durable-rules.
+
+durable-rules 2.0.28 has measured traps (``shared/notes/durable-rules.md``), and this
+module is where they are handled:
+
+* hash collisions in big sessions and the 1,024-session limit: facts go into small
+  sessions (``SESSION_SIZE`` facts), each deleted after use, so at most one is live;
+  a ``MessageObservedException`` (a collision: no fact is ever asserted twice) moves
+  that fact to a fresh session;
+* ``MessageNotHandledException``: facts are asserted one at a time and the exception
+  is caught per fact, so it can never swallow another fact's matches;
+* a session that only ever saw unhandled facts crashes the process when deleted
+  (seen here, a segfault): every session starts with a sentinel fact that one rule
+  always handles;
+* an exception inside an action is swallowed into the session state: the actions only
+  append to a list, and a state carrying ``exception`` raises :class:`EngineError`;
+* the two timer threads each Host starts could run actions behind our back: the Host
+  used here does not start them, so every action runs inside the asserting call;
+* negation order: no rule uses negation; facts are derived whole before asserting.
+
+Finally every match is compared with the same conditions evaluated column-wise by
+pandas; any difference is an :class:`EngineError`, never a silently lost finding.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from durable import engine as durable_engine
+
+from .errors import EngineError
+from .facts import Facts
+from .ruleset import Rule, Ruleset
+
+__all__ = ["Match", "Evaluation", "evaluate_facts", "SESSION_SIZE"]
+
+SESSION_SIZE = 256
+_RULESET = "ke"
+_SENTINEL = "__session__"
+_counter = itertools.count()
+
+
+class _Host(durable_engine.Host):
+    """A Host without the background dispatch threads (see module docstring)."""
+
+    def _run(self) -> None:  # noqa: D401 - overrides the thread starter
+        return None
+
+
+@dataclass
+class Evaluation:
+    """What the engine found: per rule, the matching subjects (row positions) and population."""
+
+    # rule id -> row positions (in the subject's fact frame) of findings
+    findings: dict[str, np.ndarray]
+    # rule id -> row positions -> severity (after escalations)
+    severities: dict[str, dict[int, str]]
+    # rule id -> boolean mask of the population
+    populations: dict[str, np.ndarray]
+    facts_asserted: int
+    sessions: int
+    collisions_retried: int
+
+
+Match = tuple[str, int]
+
+
+def _definitions(ruleset: Ruleset, hits: list[Match]) -> dict[str, Any]:
+    rules: dict[str, Any] = {}
+
+    def action(key: str) -> Any:
+        def run(c: Any) -> None:
+            hits.append((key, c.m._d["_i"]))
+        return run
+
+    for rule in ruleset.rules.values():
+        base = [{"t": rule.subject}] + rule.applies.durable + rule.finding.durable
+        rules[rule.id] = {"all": [{"m": {"$and": base}}], "run": action(rule.id)}
+        for n, (severity, cond) in enumerate(rule.escalations):
+            rules[f"{rule.id}@{n}:{severity}"] = {
+                "all": [{"m": {"$and": base + cond.durable}}], "run": action(f"{rule.id}@{n}:{severity}")}
+    rules[_SENTINEL] = {"all": [{"m": {"t": _SENTINEL}}], "run": lambda c: None}
+    return {_RULESET: rules}
+
+
+def _fact_rows(frame: pd.DataFrame, subject: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+    """Facts as plain JSON-able dicts; empty values are left out (an empty field matches nothing)."""
+    cols = {f: _plain(frame[f]) for f in fields}
+    for i in range(len(frame)):
+        fact: dict[str, Any] = {"t": subject, "_i": i}
+        for f, values in cols.items():
+            v = values[i]
+            if v is not None:
+                fact[f] = v
+        yield fact
+
+
+def _plain(col: pd.Series) -> list[Any]:
+    if col.dtype == bool:
+        return col.tolist()
+    if pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_float_dtype(col.dtype):
+        out = []
+        for v in col.astype(object).tolist():
+            if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+                out.append(None)
+            else:
+                out.append(int(v) if float(v).is_integer() else float(v))
+        return out
+    return [None if (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))) else
+            (bool(v) if isinstance(v, np.bool_) else v) for v in col.astype(object).tolist()]
+
+
+def evaluate_facts(ruleset: Ruleset, facts: Facts, session_size: int = SESSION_SIZE) -> Evaluation:
+    """Assert every subject's fact into durable-rules; return findings, severities and populations."""
+    hits: list[Match] = []
+    host = _Host()
+    host.register_rulesets(_definitions(ruleset, hits))
+    asserted = sessions = retried = 0
+    by_subject: dict[str, list[Rule]] = {}
+    for rule in ruleset.rules.values():
+        by_subject.setdefault(rule.subject, []).append(rule)
+
+    run_id = next(_counter)
+
+    def new_session() -> str:
+        nonlocal sessions
+        sessions += 1
+        sid = f"{run_id}-{sessions}"
+        _assert(host, {"t": _SENTINEL, "sid": sid, "_i": -1}, sentinel=True)
+        return sid
+
+    for subject, rules in by_subject.items():
+        frame = facts.frames[subject]
+        fields = sorted(set().union(*(r.fields for r in rules)))
+        sid = ""
+        in_session = session_size
+        for fact in _fact_rows(frame, subject, fields):
+            if in_session >= session_size:
+                if sid:
+                    host.delete_state(_RULESET, sid)
+                sid = new_session()
+                in_session = 0
+            fact["sid"] = sid
+            try:
+                _assert(host, fact)
+            except durable_engine.MessageObservedException:
+                # a 32-bit hash collision with a fact already in this session: use a fresh one
+                retried += 1
+                host.delete_state(_RULESET, sid)
+                sid = new_session()
+                in_session = 0
+                fact["sid"] = sid
+                _assert(host, fact)
+            asserted += 1
+            in_session += 1
+        if sid:
+            host.delete_state(_RULESET, sid)
+
+    return _collect(ruleset, facts, hits, asserted, sessions, retried)
+
+
+def _assert(host: _Host, fact: dict[str, Any], sentinel: bool = False) -> None:
+    try:
+        state = host.assert_fact(_RULESET, fact)
+    except durable_engine.MessageNotHandledException:
+        if sentinel:
+            raise EngineError("the rule engine did not handle its session sentinel") from None
+        return
+    if isinstance(state, dict) and "exception" in state:
+        raise EngineError(f"a rule action failed inside durable-rules: {state['exception']}")
+
+
+def _collect(ruleset: Ruleset, facts: Facts, hits: list[Match], asserted: int, sessions: int,
+             retried: int) -> Evaluation:
+    found: dict[str, set[int]] = {r: set() for r in ruleset.rules}
+    steps: dict[str, dict[int, set[int]]] = {r: {} for r in ruleset.rules}  # rule -> step -> rows
+    for key, i in hits:
+        if "@" in key:
+            rule_id, rest = key.split("@", 1)
+            steps[rule_id].setdefault(int(rest.split(":", 1)[0]), set()).add(i)
+        else:
+            found[key].add(i)
+    findings: dict[str, np.ndarray] = {}
+    severities: dict[str, dict[int, str]] = {}
+    populations: dict[str, np.ndarray] = {}
+    for rule in ruleset.rules.values():
+        frame = facts.frames[rule.subject]
+        population = rule.applies.mask(frame)
+        matched = population & rule.finding.mask(frame)
+        got = np.array(sorted(found[rule.id]), dtype=np.int64)
+        _agree(rule.id, np.flatnonzero(matched), got)
+        severity = dict.fromkeys(got.tolist(), rule.severity)
+        # the first escalation (in declaration order) that holds decides the severity
+        for n in reversed(range(len(rule.escalations))):
+            level, cond = rule.escalations[n]
+            rows = np.array(sorted(steps[rule.id].get(n, set())), dtype=np.int64)
+            _agree(f"{rule.id} severity_when[{n}]", np.flatnonzero(matched & cond.mask(frame)), rows)
+            for i in rows.tolist():
+                severity[i] = level
+        findings[rule.id] = got
+        severities[rule.id] = severity
+        populations[rule.id] = population
+    return Evaluation(findings=findings, severities=severities, populations=populations,
+                      facts_asserted=asserted, sessions=sessions, collisions_retried=retried)
+
+
+def _agree(what: str, expected: np.ndarray, got: np.ndarray) -> None:
+    """The engine's matches must equal the column check's, or no report is written."""
+    if not np.array_equal(expected, got):
+        lost = len(set(expected.tolist()) - set(got.tolist()))
+        extra = len(set(got.tolist()) - set(expected.tolist()))
+        raise EngineError(
+            f"{what}: the rule engine and the column check disagree ({lost} lost, {extra} extra "
+            f"of {len(expected)} matches); no report is written rather than a wrong one")

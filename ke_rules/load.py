@@ -1,0 +1,336 @@
+"""Step 1 of 4: read a snapshot file into raw tables, with the rows the user sees.
+
+Reading is kept apart from checking (``validate``): this module only turns an xlsx
+workbook, a folder of csv files or a json file into one frame of raw cells per
+table, keyed by canonical column names, with each row's spreadsheet row number.
+Whatever cannot be read at all is an :class:`InputRefused`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputRefused
+from .models import InputProblem, Severity
+from .schema import TABLES, resolve_table_name
+from .values import ProblemCode, is_empty
+from .vocabulary import normalise_name
+
+__all__ = ["RawTable", "RawSnapshot", "read_snapshot"]
+
+# A zip whose members claim more than this many uncompressed bytes is not read (bomb guard).
+MAX_UNCOMPRESSED_BYTES = 2_000_000_000
+MAX_COMPRESSION_RATIO = 200
+
+
+@dataclass
+class RawTable:
+    """One table's raw cells. ``frame`` has canonical column names; ``rows`` the user's row numbers."""
+
+    name: str
+    frame: pd.DataFrame
+    rows: np.ndarray
+    source: str  # sheet, file or key it came from
+
+
+@dataclass
+class RawSnapshot:
+    source: str
+    sha256: str
+    tables: dict[str, RawTable]
+    problems: list[InputProblem] = field(default_factory=list)
+
+
+def read_snapshot(path: str | Path) -> RawSnapshot:
+    """Read ``path`` (.xlsx, .json or a folder of .csv) into raw tables."""
+    p = Path(path)
+    if not p.exists():
+        raise InputRefused(f"Finner ikke inndata: {p} (no such file or folder).")
+    if p.is_dir():
+        sheets, digest = _read_csv_folder(p)
+    else:
+        suffix = p.suffix.lower()
+        data = p.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if not data:
+            raise InputRefused(f"{p.name}: filen er tom (the file is empty).")
+        if suffix == ".json":
+            sheets = _read_json(p.name, data)
+        elif suffix in (".xlsx", ".xlsm"):
+            sheets = _read_xlsx(p.name, data)
+        elif suffix == ".csv":
+            sheets = {p.stem: _read_csv_bytes(p.name, data)}
+        elif suffix == ".xls":
+            raise InputRefused(
+                f"{p.name}: gammelt Excel-format (.xls) leses ikke; lagre som .xlsx "
+                "(old .xls workbooks are not read; save as .xlsx)."
+            )
+        else:
+            raise InputRefused(
+                f"{p.name}: ukjent filtype '{p.suffix}'; bruk .xlsx, .json eller en mappe med .csv "
+                "(unknown file type; use .xlsx, .json or a folder of .csv files)."
+            )
+    problems: list[InputProblem] = []
+    tables = _map_tables(sheets, problems)
+    if "cases" not in tables:
+        raise InputRefused(
+            f"{p.name}: tabellen 'cases' (saker) mangler; den er påkrevd "
+            "(the table 'cases' is missing; it is required)."
+        )
+    return RawSnapshot(source=p.name, sha256=digest, tables=tables, problems=problems)
+
+
+# --- readers: each returns {sheet name: (header cells, data rows, first data row number)}
+
+Sheet = tuple[list[object], list[list[object]], list[int]]
+
+
+def _read_xlsx(name: str, data: bytes) -> dict[str, Sheet]:
+    from python_calamine import CalamineWorkbook
+
+    _guard_zip(name, data)
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises several types for broken files
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "password" in msg.lower() or "encrypt" in msg.lower() or type(exc).__name__ == "PasswordError":
+            raise InputRefused(f"{name}: arbeidsboken er passordbeskyttet (the workbook is password-protected).") from None
+        raise InputRefused(f"{name}: kan ikke leses som Excel-arbeidsbok (not a readable .xlsx workbook: {msg}).") from None
+    out: dict[str, Sheet] = {}
+    for sheet_name in wb.sheet_names:
+        try:
+            sheet = wb.get_sheet_by_name(sheet_name)
+            rows = sheet.to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise InputRefused(f"{name}: arket '{sheet_name}' kan ikke leses (sheet cannot be read: {exc}).") from None
+        if not rows:
+            out[sheet_name] = ([], [], [])
+            continue
+        header, body = rows[0], rows[1:]
+        out[sheet_name] = (list(header), [list(r) for r in body], list(range(2, len(body) + 2)))
+    return out
+
+
+def _guard_zip(name: str, data: bytes) -> None:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise InputRefused(
+                f"{name}: filen er kryptert (passordbeskyttet) eller i gammelt .xls-format "
+                "(the file is encrypted/password-protected or an old .xls workbook)."
+            ) from None
+        raise InputRefused(f"{name}: ikke en gyldig .xlsx-fil (not a valid .xlsx file: not a zip archive).") from None
+    total = sum(i.file_size for i in zf.infolist())
+    packed = max(1, sum(i.compress_size for i in zf.infolist()))
+    if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_COMPRESSION_RATIO and total > 50_000_000:
+        raise InputRefused(
+            f"{name}: arbeidsboken pakkes ut til {total:,} byte; den leses ikke "
+            "(the workbook expands to an unreasonable size, a possible decompression bomb)."
+        )
+
+
+def _decode(name: str, data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _read_csv_bytes(name: str, data: bytes) -> Sheet:
+    text = _decode(name, data)
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    if "\t" in first and first.count("\t") > max(first.count(";"), first.count(",")):
+        delimiter = "\t"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputRefused(f"{name}: CSV-filen kan ikke leses (cannot be read as CSV: {exc}).") from None
+    if not rows:
+        return ([], [], [])
+    return (list(rows[0]), rows[1:], list(range(2, len(rows) + 1)))
+
+
+def _read_csv_folder(folder: Path) -> tuple[dict[str, Sheet], str]:
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+    if not files:
+        raise InputRefused(f"{folder}: mappen har ingen .csv-filer (the folder holds no .csv files).")
+    digest = hashlib.sha256()
+    out: dict[str, Sheet] = {}
+    for f in files:
+        data = f.read_bytes()
+        digest.update(f.name.encode("utf-8"))
+        digest.update(data)
+        out[f.stem] = _read_csv_bytes(f.name, data)
+    return out, digest.hexdigest()
+
+
+def _refuse_constant(name: str) -> object:
+    raise InputRefused(f"JSON-filen inneholder {name}, som ikke er en gyldig verdi (the JSON file contains {name}, which is not a valid value).")
+
+
+def _read_json(name: str, data: bytes) -> dict[str, Sheet]:
+    try:
+        text = data.decode("utf-8-sig")
+        doc = json.loads(text, parse_constant=_refuse_constant)
+    except InputRefused as exc:
+        raise InputRefused(f"{name}: {exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputRefused(f"{name}: ugyldig eller avkortet JSON (invalid or truncated JSON: {exc}).") from None
+    except RecursionError:
+        raise InputRefused(f"{name}: JSON-filen er for dypt nøstet (nested too deeply).") from None
+    if not isinstance(doc, dict):
+        raise InputRefused(
+            f"{name}: forventet et JSON-objekt med én liste per tabell, fikk {type(doc).__name__} "
+            "(expected a JSON object whose keys are table names and whose values are lists of rows)."
+        )
+    out: dict[str, Sheet] = {}
+    for key, rows in doc.items():
+        if not isinstance(rows, list):
+            raise InputRefused(
+                f"{name}: '{key}' skal være en liste med rader, men er {type(rows).__name__} "
+                f"(the value of '{key}' must be a list of row objects)."
+            )
+        header: list[object] = []
+        seen: set[str] = set()
+        for pos, row in enumerate(rows, start=1):
+            if not isinstance(row, dict):
+                raise InputRefused(
+                    f"{name}: '{key}' rad {pos} er ikke et objekt ({type(row).__name__}) "
+                    f"(row {pos} of '{key}' is not an object of column values)."
+                )
+            for col, value in row.items():
+                if isinstance(value, dict | list):
+                    raise InputRefused(
+                        f"{name}: '{key}' rad {pos}, kolonne '{col}': nøstet {type(value).__name__} der en verdi skal stå "
+                        f"(row {pos}, column '{col}': a nested object or list where a single value belongs)."
+                    )
+                if col not in seen:
+                    seen.add(col)
+                    header.append(col)
+        body = [[row.get(c) for c in header] for row in rows]
+        out[key] = (header, body, list(range(1, len(rows) + 1)))
+    return out
+
+
+# --- mapping sheets and headers to the contract
+
+
+def _map_tables(sheets: dict[str, Sheet], problems: list[InputProblem]) -> dict[str, RawTable]:
+    tables: dict[str, RawTable] = {}
+    for sheet_name, (header, body, rownums) in sheets.items():
+        if normalise_name(sheet_name) == "les_meg":
+            continue
+        table_name = resolve_table_name(sheet_name)
+        if table_name is None:
+            from .errors import did_you_mean
+
+            hint = did_you_mean(normalise_name(sheet_name), list(TABLES))
+            problems.append(InputProblem(
+                table=str(sheet_name), row=None, column=None, value=None,
+                code=ProblemCode.UNKNOWN_TABLE, severity=Severity.notice,
+                detail=hint.strip() or None,
+            ))
+            continue
+        if table_name in tables:
+            raise InputRefused(
+                f"Tabellen '{table_name}' finnes to ganger ('{tables[table_name].source}' og '{sheet_name}') "
+                f"(the table '{table_name}' is given twice)."
+            )
+        tables[table_name] = _map_columns(table_name, str(sheet_name), header, body, rownums, problems)
+    for name in TABLES:
+        if name not in tables and name != "cases":
+            problems.append(InputProblem(
+                table=name, row=None, column=None, value=None,
+                code=ProblemCode.ABSENT_TABLE, severity=Severity.notice,
+            ))
+    return tables
+
+
+def _map_columns(
+    table_name: str, source: str, header: list[object], body: list[list[object]],
+    rownums: list[int], problems: list[InputProblem],
+) -> RawTable:
+    spec = TABLES[table_name]
+    aliases = spec.alias_map()
+    keep: dict[int, str] = {}
+    seen: dict[str, object] = {}
+    width = len(header)
+    for pos, cell in enumerate(header):
+        if cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and cell != cell):
+            if any(pos < len(r) and r[pos] not in (None, "") for r in body[:1000]):
+                problems.append(InputProblem(
+                    table=table_name, row=1, column=None, value=None,
+                    code=ProblemCode.UNKNOWN_COLUMN, severity=Severity.notice,
+                    detail=f"kolonne {pos + 1} har verdier, men ingen overskrift",
+                ))
+            continue
+        canon = aliases.get(normalise_name(cell))
+        if canon is None:
+            from .errors import did_you_mean
+
+            problems.append(InputProblem(
+                table=table_name, row=1, column=str(cell).strip(), value=None,
+                code=ProblemCode.UNKNOWN_COLUMN, severity=Severity.notice,
+                detail=did_you_mean(normalise_name(cell), spec.column_names).strip() or None,
+            ))
+            continue
+        if canon in seen:
+            raise InputRefused(
+                f"Tabell '{table_name}' ({source}): kolonnene '{seen[canon]}' og '{cell}' betyr det samme "
+                f"('{canon}'); behold én (two columns mean the same; keep one)."
+            )
+        seen[canon] = str(cell).strip()
+        keep[pos] = canon
+    missing = [c.name for c in spec.columns if c.required and c.name not in seen]
+    if missing:
+        raise InputRefused(
+            f"Tabell '{table_name}' ({source}): påkrevd kolonne mangler: {', '.join(missing)} "
+            f"(required column missing: {', '.join(missing)}). "
+            f"Kolonner funnet: {', '.join(str(h) for h in header if h not in (None, '')) or 'ingen'}."
+        )
+    columns = {canon: [r[pos] if pos < len(r) else None for r in body] for pos, canon in keep.items()}
+    frame = pd.DataFrame(columns, dtype=object) if body else pd.DataFrame({c: [] for c in keep.values()}, dtype=object)
+    rows = np.asarray(rownums, dtype=np.int64)
+    # rows wider than the header: cells without a column are reported, not silently dropped
+    for r, rn in zip(body, rownums, strict=True):
+        if len(r) > width and any(v not in (None, "") for v in r[width:]):
+            problems.append(InputProblem(
+                table=table_name, row=int(rn), column=None, value=None,
+                code=ProblemCode.EXTRA_CELLS, severity=Severity.notice,
+            ))
+    # empty rows are skipped and not counted
+    if len(frame):
+        all_empty = np.ones(len(frame), dtype=bool)
+        for c in frame.columns:
+            all_empty &= is_empty(frame[c])
+        if width and all_empty.any():
+            # a row is empty only if every cell, including unknown columns, is empty
+            full_empty = np.array(
+                [all(v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v) for v in r)
+                 for r, e in zip(body, all_empty, strict=True) if e] or [], dtype=bool,
+            )
+            idx = np.flatnonzero(all_empty)
+            # rows with values only in unknown columns are kept: validation reports them
+            drop = idx[full_empty] if len(full_empty) else idx[:0]
+            keep_mask = np.ones(len(frame), dtype=bool)
+            keep_mask[drop] = False
+            frame = frame[keep_mask].reset_index(drop=True)
+            rows = rows[keep_mask]
+    for c in spec.column_names:
+        if c not in frame.columns:
+            frame[c] = pd.Series([None] * len(frame), dtype=object)
+    return RawTable(name=table_name, frame=frame[spec.column_names], rows=rows, source=source)

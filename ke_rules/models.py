@@ -1,0 +1,223 @@
+"""The data a report is made of, as pydantic models (the JSON report contract).
+
+Field names and their order follow ``report-contract.md``; the JSON written by
+:meth:`Report.to_json` is the contract, every other format renders it.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .privacy import mask_identity_numbers
+from .values import ProblemCode
+
+__all__ = [
+    "Severity",
+    "SubjectType",
+    "BasisKind",
+    "Basis",
+    "InputProblem",
+    "Finding",
+    "Measure",
+    "TableCount",
+    "RulesetInfo",
+    "InputInfo",
+    "Summary",
+    "ToolInfo",
+    "Report",
+    "SEVERITY_ORDER",
+]
+
+
+class Severity(StrEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+    error = "error"
+    warning = "warning"
+    notice = "notice"
+
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+class SubjectType(StrEnum):
+    case = "case"
+    coordinator = "coordinator"
+    group = "group"
+    meeting = "meeting"
+    ke = "ke"
+
+
+class BasisKind(StrEnum):
+    lov = "lov"
+    forskrift = "forskrift"
+    veileder = "veileder"
+    lokal_rutine = "lokal_rutine"
+
+
+class Basis(BaseModel):
+    """One provision a rule rests on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    citation: str
+    kind: BasisKind
+    url: str | None = None
+
+
+PROBLEM_TEXT: dict[ProblemCode, tuple[str, str]] = {
+    ProblemCode.REQUIRED_EMPTY: ("påkrevd verdi mangler", "required value is empty"),
+    ProblemCode.NOT_A_DATE: ("ikke en dato (skriv 31.12.2025 eller 2025-12-31)", "not a date (write 31.12.2025 or 2025-12-31)"),
+    ProblemCode.AMBIGUOUS_DATE: ("tvetydig dato (tosifret år eller skråstrek); skriv 31.12.2025", "ambiguous date (two-digit year or slashes); write 31.12.2025"),
+    ProblemCode.NUMBER_NOT_DATE: ("et tall, ikke en dato (Excel-serienummer som tall eller tekst godtas ikke)", "a number, not a date (Excel serial numbers as numbers or text are not accepted)"),
+    ProblemCode.IMPOSSIBLE_DATE: ("datoen finnes ikke", "impossible date"),
+    ProblemCode.NOT_A_BOOL: ("ikke ja/nei", "not yes/no"),
+    ProblemCode.NOT_AN_INT: ("ikke et helt tall", "not a whole number"),
+    ProblemCode.NEGATIVE_INT: ("negativt tall", "negative number"),
+    ProblemCode.NOT_IN_LIST: ("ikke en av de tillatte verdiene", "not one of the allowed values"),
+    ProblemCode.NOT_A_VALUE: ("ikke en enkeltverdi", "not a single value"),
+    ProblemCode.DUPLICATE_ID: ("id-en finnes på en tidligere rad; den første raden beholdes", "id repeats an earlier row's; the first row is kept"),
+    ProblemCode.UNKNOWN_CASE: ("saken finnes ikke i tabellen cases", "case not found in the cases table"),
+    ProblemCode.CASE_SET_ASIDE: ("saken er satt til side på grunn av feil", "the case was set aside for an error"),
+    ProblemCode.UNKNOWN_COORDINATOR: ("koordinatoren finnes ikke i tabellen coordinators", "coordinator not found in the coordinators table"),
+    ProblemCode.END_BEFORE_START: ("sluttdato før startdato", "end before start"),
+    ProblemCode.NOT_A_ROW: ("raden kan ikke leses", "the row cannot be read"),
+    ProblemCode.UNKNOWN_SERVICE: ("ukjent tjenestenavn uten kategori; regnes som 'annet'", "unknown service name without a category; counted as 'annet'"),
+    ProblemCode.HELD_IN_FUTURE: ("møtet står som avholdt, men datoen er etter vurderingsdatoen; regnes som planlagt", "meeting marked held but dated after the evaluation date; taken as planned"),
+    ProblemCode.PLANNED_IN_PAST: ("møtet står som planlagt, men datoen er passert; status må oppdateres (regnes ikke som avholdt)", "meeting marked planned but its date has passed; its status needs updating (not counted as held)"),
+    ProblemCode.TWO_ACTIVE_GROUPS: ("saken har to aktive ansvarsgrupper; begge vurderes", "the case has two active responsibility groups; both are evaluated"),
+    ProblemCode.UNKNOWN_COLUMN: ("ukjent kolonne; ignoreres", "unknown column; ignored"),
+    ProblemCode.UNKNOWN_TABLE: ("ukjent ark eller tabell; ignoreres", "unknown sheet or table; ignored"),
+    ProblemCode.ABSENT_TABLE: ("tabellen mangler; regnes som tom", "table absent; taken as no rows"),
+    ProblemCode.EXTRA_CELLS: ("verdier utenfor siste kolonne ignoreres", "values beyond the last column are ignored"),
+}
+
+
+class InputProblem(BaseModel):
+    """One problem with the input: where it is, what the value was, what happened."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    table: str
+    row: int | None
+    column: str | None
+    value: str | None
+    problem: str = ""
+    severity: Severity
+    code: ProblemCode
+    detail: str | None = Field(default=None, exclude=True)
+
+    @field_validator("value", "detail", mode="before")
+    @classmethod
+    def _mask(cls, v: Any) -> Any:
+        if v is None:
+            return None
+        text = v if isinstance(v, str) else str(v)
+        if len(text) > 200:
+            text = text[:200] + "…"
+        return mask_identity_numbers(text)
+
+    def text(self, lang: str = "nb") -> str:
+        base = PROBLEM_TEXT[self.code][0 if lang == "nb" else 1]
+        return f"{base} ({self.detail})" if self.detail else base
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rule_id: str
+    severity: Literal["high", "medium", "low"]
+    subject_type: SubjectType
+    subject_id: str
+    case_id: str | None
+    message: str
+    evidence: dict[str, Any]
+    basis: list[Basis]
+    status: Literal["open", "waived"] = "open"
+
+
+class Measure(BaseModel):
+    rule_id: str
+    population: int
+    findings: int
+    compliant: int
+    rate: float | None
+
+
+class TableCount(BaseModel):
+    rows: int
+    set_aside: int
+
+
+class RulesetInfo(BaseModel):
+    name: str
+    extends: list[str]
+    sha256: str
+    params: dict[str, Any]
+
+
+class InputInfo(BaseModel):
+    source: str
+    sha256: str
+    tables: dict[str, TableCount]
+
+
+class Summary(BaseModel):
+    findings: int
+    waived: int
+    by_severity: dict[str, int]
+
+
+class ToolInfo(BaseModel):
+    name: str = "ke-rules"
+    version: str
+
+
+class Report(BaseModel):
+    """One evaluation's report. ``to_json()`` is the contract; ``findings_frame()`` is for analysis."""
+
+    schema_version: str = "1"
+    tool: ToolInfo
+    as_of: str
+    lang: Literal["nb", "en"] = Field(default="nb", exclude=True)
+    ruleset: RulesetInfo
+    input: InputInfo
+    summary: Summary
+    measures: list[Measure]
+    findings: list[Finding]
+    input_problems: list[InputProblem]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The report as JSON text, byte-for-byte the same for the same input, ruleset and as_of."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent) + "\n"
+
+    def findings_frame(self) -> Any:
+        """The findings as a pandas DataFrame, one row per finding (basis flattened)."""
+        import pandas as pd
+
+        columns = ["rule_id", "severity", "subject_type", "subject_id", "case_id", "message",
+                   "basis_citation", "basis_kind", "basis_url", "status", "evidence"]
+        rows = [
+            {
+                "rule_id": f.rule_id, "severity": f.severity, "subject_type": str(f.subject_type),
+                "subject_id": f.subject_id, "case_id": f.case_id, "message": f.message,
+                "basis_citation": f.basis[0].citation if f.basis else None,
+                "basis_kind": str(f.basis[0].kind) if f.basis else None,
+                "basis_url": f.basis[0].url if f.basis else None,
+                "status": f.status, "evidence": f.evidence,
+            }
+            for f in self.findings
+        ]
+        return pd.DataFrame(rows, columns=columns)
+
+    @property
+    def has_errors_or_warnings(self) -> bool:
+        return any(p.severity in (Severity.error, Severity.warning) for p in self.input_problems)

@@ -1,0 +1,290 @@
+"""Cell parsers for the value conventions of the input contract, one column at a time.
+
+Each parser takes a column of raw cells (strings from CSV, typed cells from Excel,
+JSON values) and returns the parsed column plus a per-cell failure code, so the
+caller decides whether a bad cell sets the row aside (required column) or is taken
+as empty (optional column). Work is vectorised over the column; only cells of an
+unusual Python type are looked at one by one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from .vocabulary import BOOL_WORDS, ENUM_SYNONYMS, normalise_name
+
+__all__ = ["ProblemCode", "Parsed", "parse_column", "is_empty", "cell_text"]
+
+
+class ProblemCode(StrEnum):
+    """Why an input cell, row or file was not taken as it stood."""
+
+    REQUIRED_EMPTY = "required_empty"
+    NOT_A_DATE = "not_a_date"
+    AMBIGUOUS_DATE = "ambiguous_date"
+    NUMBER_NOT_DATE = "number_not_date"
+    IMPOSSIBLE_DATE = "impossible_date"
+    NOT_A_BOOL = "not_a_bool"
+    NOT_AN_INT = "not_an_int"
+    NEGATIVE_INT = "negative_int"
+    NOT_IN_LIST = "not_in_list"
+    NOT_A_VALUE = "not_a_value"  # nested object, list or NaN where a value belongs
+    DUPLICATE_ID = "duplicate_id"
+    UNKNOWN_CASE = "unknown_case"
+    CASE_SET_ASIDE = "case_set_aside"
+    UNKNOWN_COORDINATOR = "unknown_coordinator"
+    END_BEFORE_START = "end_before_start"
+    NOT_A_ROW = "not_a_row"
+    UNKNOWN_SERVICE = "unknown_service"
+    HELD_IN_FUTURE = "held_in_future"
+    PLANNED_IN_PAST = "planned_in_past"
+    TWO_ACTIVE_GROUPS = "two_active_groups"
+    UNKNOWN_COLUMN = "unknown_column"
+    UNKNOWN_TABLE = "unknown_table"
+    ABSENT_TABLE = "absent_table"
+    EXTRA_CELLS = "extra_cells"
+
+
+@dataclass
+class Parsed:
+    """A parsed column: values (empty where empty or invalid) and the failure per cell."""
+
+    values: pd.Series
+    empty: np.ndarray  # bool: the cell was empty
+    failure: pd.Series  # object: ProblemCode where the cell was present but invalid, else None
+
+
+# cell type codes: one small int per cell, so masks are numpy comparisons
+T_EMPTY, T_STR, T_FLOAT, T_INT, T_BOOL, T_DATE, T_OTHER = range(7)
+_TYPE_CODES: dict[type, int] = {
+    type(None): T_EMPTY, type(pd.NA): T_EMPTY, type(pd.NaT): T_EMPTY, str: T_STR, float: T_FLOAT,
+    np.float64: T_FLOAT, int: T_INT, np.int64: T_INT, bool: T_BOOL, np.bool_: T_BOOL,
+    dt.date: T_DATE, dt.datetime: T_DATE, pd.Timestamp: T_DATE,
+}
+
+
+def _types(raw: pd.Series) -> np.ndarray:
+    get = _TYPE_CODES.get
+    cells = raw.tolist()
+    return np.fromiter((get(type(v), T_OTHER) for v in cells), dtype=np.int8, count=len(cells))
+
+
+def is_empty(raw: pd.Series, types: np.ndarray | None = None) -> np.ndarray:
+    """Empty = None, NaN float, or a text that is blank after trimming."""
+    types = _types(raw) if types is None else types
+    out = types == T_EMPTY
+    is_float = types == T_FLOAT
+    if is_float.any():
+        vals = raw.to_numpy(dtype=object)[is_float]
+        out[is_float] = np.array([v != v for v in vals], dtype=bool)
+    is_str = types == T_STR
+    if is_str.any():
+        stripped = raw[is_str].str.strip()
+        out[is_str] = (stripped == "").to_numpy()
+    return out
+
+
+def _nan_like(v: object) -> bool:
+    return isinstance(v, float) and (math.isnan(v) or math.isinf(v))
+
+
+_ISO = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+_NO = r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?: \d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$"
+_AMBIGUOUS = r"^\d{1,2}[./-]\d{1,2}[./-]\d{2}$|^\d{1,2}/\d{1,2}/\d{2,4}$|^\d{4}/\d{1,2}/\d{1,2}$"
+
+
+def _parse_date(raw: pd.Series, empty: np.ndarray, types: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    n = len(raw)
+    years = np.full(n, np.nan)
+    months = np.full(n, np.nan)
+    days = np.full(n, np.nan)
+    failure = np.full(n, None, dtype=object)
+    present = ~empty
+    is_str = (types == T_STR) & present
+    if is_str.any():
+        text = raw[is_str].str.strip()
+        idx = np.flatnonzero(is_str)
+        # fast paths in C for the two common spellings; the regexes take the rest
+        fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        rest = fast.isna().to_numpy()
+        if rest.any():
+            fast[rest] = pd.to_datetime(text[rest], format="%d.%m.%Y", errors="coerce")
+        done = fast.notna().to_numpy() & text.str.len().le(10).to_numpy()
+        if done.any():
+            values_fast = fast[done]
+            years[idx[done]] = values_fast.dt.year.to_numpy(dtype=float)
+            months[idx[done]] = values_fast.dt.month.to_numpy(dtype=float)
+            days[idx[done]] = values_fast.dt.day.to_numpy(dtype=float)
+        text = text[~done]
+        idx = idx[~done]
+        iso = text.str.extract(_ISO)
+        no = text.str.extract(_NO)
+        y = iso[0].fillna(no[2])
+        m = iso[1].fillna(no[1])
+        d = iso[2].fillna(no[0])
+        years[idx] = pd.to_numeric(y).to_numpy(dtype=float, na_value=np.nan)
+        months[idx] = pd.to_numeric(m).to_numpy(dtype=float, na_value=np.nan)
+        days[idx] = pd.to_numeric(d).to_numpy(dtype=float, na_value=np.nan)
+        unmatched = y.isna().to_numpy()
+        if unmatched.any():
+            amb = text[unmatched].str.match(_AMBIGUOUS).to_numpy()
+            num = text[unmatched].str.match(r"^\d+([.,]\d+)?$").to_numpy()
+            failure[idx[unmatched]] = np.where(
+                amb, ProblemCode.AMBIGUOUS_DATE,
+                np.where(num, ProblemCode.NUMBER_NOT_DATE, ProblemCode.NOT_A_DATE),
+            )
+    other = np.flatnonzero(present & ~is_str)
+    if len(other):
+        cells = raw.to_numpy(dtype=object)
+        for i in other:
+            v = cells[i]
+            if isinstance(v, dt.date):  # also datetime: cut to its date as written
+                years[i], months[i], days[i] = v.year, v.month, v.day
+            elif isinstance(v, bool):
+                failure[i] = ProblemCode.NOT_A_DATE
+            elif isinstance(v, int | float):
+                failure[i] = ProblemCode.NUMBER_NOT_DATE
+            else:
+                failure[i] = ProblemCode.NOT_A_DATE
+    values = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    have = ~np.isnan(years)
+    if have.any():
+        parts = pd.DataFrame({"year": years[have], "month": months[have], "day": days[have]})
+        bad_range = (parts["month"] < 1) | (parts["month"] > 12) | (parts["day"] < 1) | (parts["day"] > 31)
+        parts.loc[bad_range, ["year", "month", "day"]] = np.nan
+        stamps = pd.to_datetime(parts, errors="coerce")
+        hv = np.flatnonzero(have)
+        values[hv] = stamps.to_numpy(dtype="datetime64[s]")
+        failure[hv[stamps.isna().to_numpy()]] = ProblemCode.IMPOSSIBLE_DATE
+    return pd.Series(values, index=raw.index), failure
+
+
+def _parse_bool(raw: pd.Series, empty: np.ndarray, types: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    n = len(raw)
+    values = np.full(n, None, dtype=object)
+    failure = np.full(n, None, dtype=object)
+    present = ~empty
+    is_str = (types == T_STR) & present
+    if is_str.any():
+        mapped = raw[is_str].str.strip().str.casefold().map(BOOL_WORDS)
+        idx = np.flatnonzero(is_str)
+        ok = mapped.notna().to_numpy()
+        values[idx[ok]] = mapped[ok].to_numpy()
+        failure[idx[~ok]] = ProblemCode.NOT_A_BOOL
+    other = np.flatnonzero(present & ~is_str)
+    if len(other):
+        cells = raw.to_numpy(dtype=object)
+        for i in other:
+            v = cells[i]
+            if isinstance(v, bool | np.bool_):
+                values[i] = bool(v)
+            elif isinstance(v, int | float) and v in (0, 1):
+                values[i] = bool(v)
+            else:
+                failure[i] = ProblemCode.NOT_A_BOOL
+    return pd.Series(values, index=raw.index, dtype="boolean"), failure
+
+
+def _parse_int(raw: pd.Series, empty: np.ndarray, types: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    n = len(raw)
+    values = np.full(n, None, dtype=object)
+    failure = np.full(n, None, dtype=object)
+    cells = raw.to_numpy(dtype=object)
+    for i in np.flatnonzero(~empty):
+        v = cells[i]
+        num: float | int | None = None
+        if isinstance(v, bool):
+            num = None
+        elif isinstance(v, int):
+            num = v
+        elif isinstance(v, float) and not _nan_like(v):
+            num = v
+        elif isinstance(v, str):
+            try:
+                num = float(v.strip().replace(",", "."))
+            except ValueError:
+                num = None
+        if num is None or _nan_like(num) or float(num) != int(num):
+            failure[i] = ProblemCode.NOT_AN_INT
+        elif int(num) < 0:
+            failure[i] = ProblemCode.NEGATIVE_INT
+        else:
+            values[i] = int(num)
+    return pd.Series(values, index=raw.index, dtype="Int64"), failure
+
+
+def cell_text(v: object) -> str | None:
+    """A cell as text: whole numbers without '.0', dates in ISO form; None for non-values."""
+    if isinstance(v, str):
+        return v.strip()
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if _nan_like(v):
+            return None
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return None
+
+
+def _parse_text(raw: pd.Series, empty: np.ndarray, types: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    n = len(raw)
+    failure = np.full(n, None, dtype=object)
+    values = np.full(n, None, dtype=object)
+    present = ~empty
+    is_str = (types == T_STR) & present
+    if is_str.any():
+        values[is_str] = raw[is_str].str.strip().to_numpy(dtype=object)
+    other = np.flatnonzero(present & ~is_str)
+    if len(other):
+        cells = raw.to_numpy(dtype=object)
+        for i in other:
+            t = cell_text(cells[i])
+            if t is None:
+                failure[i] = ProblemCode.NOT_A_VALUE
+            else:
+                values[i] = t
+    return pd.Series(values, index=raw.index, dtype=object), failure
+
+
+def _parse_enum(raw: pd.Series, empty: np.ndarray, types: np.ndarray, enum: str) -> tuple[pd.Series, np.ndarray]:
+    text, failure = _parse_text(raw, empty, types)
+    synonyms = ENUM_SYNONYMS[enum]
+    present = text.notna().to_numpy()
+    values = np.full(len(raw), None, dtype=object)
+    if present.any():
+        uniques = pd.unique(text[present])
+        lookup = {u: synonyms.get(normalise_name(u)) for u in uniques}
+        values[present] = text[present].map(lookup).to_numpy(dtype=object)
+    bad = present & pd.isna(values) & pd.isna(failure)
+    failure[bad] = ProblemCode.NOT_IN_LIST
+    return pd.Series(values, index=raw.index, dtype=object), failure
+
+
+def parse_column(raw: pd.Series, kind: str, enum: str | None = None) -> Parsed:
+    """Parse one raw column by the kind of the input contract."""
+    types = _types(raw)
+    empty = is_empty(raw, types)
+    if kind == "date":
+        values, failure = _parse_date(raw, empty, types)
+    elif kind == "bool":
+        values, failure = _parse_bool(raw, empty, types)
+    elif kind == "int":
+        values, failure = _parse_int(raw, empty, types)
+    elif kind == "enum":
+        assert enum is not None
+        values, failure = _parse_enum(raw, empty, types, enum)
+    else:  # id, text
+        values, failure = _parse_text(raw, empty, types)
+    return Parsed(values=values, empty=empty, failure=pd.Series(failure, index=raw.index, dtype=object))

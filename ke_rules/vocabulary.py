@@ -1,0 +1,156 @@
+"""The words ke-rules understands: bokmål aliases, enumeration synonyms, service names.
+
+This is the one documented alias table the input contract asks for. Every lookup
+goes through :func:`normalise_name`, so ``Møtedato``, `` motedato `` and
+``MØTEDATO`` are the same word: case-insensitive, trimmed, æ/ø/å folded to ae/o/a,
+spaces and hyphens read as underscores.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "normalise_name",
+    "ENUM_SYNONYMS",
+    "SERVICE_CATEGORIES",
+    "BOOL_WORDS",
+]
+
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "é": "e", " ": "_", "-": "_"})
+_MULTI_UNDERSCORE = re.compile(r"_+")
+
+
+def normalise_name(value: object) -> str:
+    """Fold a table name, column name or enumeration value to its lookup form."""
+    text = str(value).strip().casefold().translate(_FOLD)
+    return _MULTI_UNDERSCORE.sub("_", text).strip("_")
+
+
+# Synonyms per enumeration, keyed by the folded form; canonical values map to themselves.
+ENUM_SYNONYMS: dict[str, dict[str, str]] = {
+    "meeting_kind": {
+        "ansvarsgruppe": "ansvarsgruppe",
+        "ansvarsgruppemote": "ansvarsgruppe",
+        "samarbeidsmote": "samarbeidsmote",
+        "oppstart": "oppstart",
+        "oppstartsmote": "oppstart",
+        "oppstartmote": "oppstart",
+        "evaluering": "evaluering",
+        "evalueringsmote": "evaluering",
+        "annet": "annet",
+    },
+    "meeting_status": {
+        "held": "held",
+        "avholdt": "held",
+        "gjennomfort": "held",
+        "planned": "planned",
+        "planlagt": "planned",
+        "cancelled": "cancelled",
+        "canceled": "cancelled",
+        "avlyst": "cancelled",
+    },
+    "service_category": {
+        "helse": "helse",
+        "omsorg": "omsorg",
+        "spesialist": "spesialist",
+        "spesialisthelsetjenesten": "spesialist",
+        "fastlege": "fastlege",
+        "helsesykepleier": "helsesykepleier",
+        "oppvekst": "oppvekst",
+        "nav": "nav",
+        "barnevern": "barnevern",
+        "annet": "annet",
+    },
+    "assignment_role": {
+        "koordinator": "koordinator",
+        "barnekoordinator": "barnekoordinator",
+    },
+    "consent_scope": {
+        "ip": "ip",
+        "individuell_plan": "ip",
+        "ansvarsgruppe": "ansvarsgruppe",
+        "samarbeidsmote": "samarbeidsmote",
+        "informasjonsdeling": "informasjonsdeling",
+        "alle": "alle",
+    },
+    "consent_form": {
+        "skriftlig": "skriftlig",
+        "muntlig": "muntlig",
+    },
+    "relation": {
+        "barn": "barn",
+        "sonn": "barn",
+        "datter": "barn",
+        "stebarn": "barn",
+        "fosterbarn": "barn",
+        "child": "barn",
+        "sosken": "sosken",
+        "bror": "sosken",
+        "soster": "sosken",
+        "halvbror": "sosken",
+        "halvsoster": "sosken",
+        "sibling": "sosken",
+        "forelder": "forelder",
+        "mor": "forelder",
+        "far": "forelder",
+        "parent": "forelder",
+        "partner": "partner",
+        "ektefelle": "partner",
+        "samboer": "partner",
+        "annet": "annet",
+    },
+    "referral_source": {
+        "bruker": "bruker",
+        "parorende": "parorende",
+        "fastlege": "fastlege",
+        "kommunal_tjeneste": "kommunal_tjeneste",
+        "spesialisthelsetjenesten": "spesialisthelsetjenesten",
+        "annet": "annet",
+    },
+}
+
+# Bokmål service names -> category, used only when a service row has no category.
+SERVICE_CATEGORIES: dict[str, str] = {
+    normalise_name(name): category
+    for category, names in {
+        "helse": [
+            "hjemmesykepleie", "fysioterapi", "ergoterapi", "psykisk helsetjeneste",
+            "psykisk helse", "rustjeneste", "rus og psykisk helse", "legevakt",
+            "hverdagsrehabilitering", "rehabilitering", "kreftkoordinator",
+            "hukommelsesteam", "logoped", "ernæringsfysiolog",
+        ],
+        "omsorg": [
+            "praktisk bistand", "hjemmehjelp", "avlastning", "brukerstyrt personlig assistanse",
+            "bpa", "omsorgsstønad", "dagsenter", "dagaktivitetstilbud", "støttekontakt",
+            "korttidsopphold", "langtidsopphold", "sykehjem", "trygghetsalarm",
+            "matombringing", "omsorgsbolig", "bolig med bemanning", "miljøarbeidertjeneste",
+        ],
+        "spesialist": [
+            "bup", "dps", "habiliteringstjenesten", "habu", "hav",
+            "spesialisthelsetjenesten", "sykehus", "rehabiliteringsopphold",
+            "poliklinikk", "tsb",
+        ],
+        "fastlege": ["fastlege"],
+        "helsesykepleier": [
+            "helsesykepleier", "helsestasjon", "skolehelsetjenesten",
+            "helsestasjon for ungdom",
+        ],
+        "oppvekst": [
+            "barnehage", "skole", "ppt", "spesialpedagogisk hjelp", "spesialundervisning",
+            "sfo",
+        ],
+        "nav": ["nav", "nav-oppfølging", "arbeidsavklaringspenger", "kvalifiseringsprogram"],
+        "barnevern": ["barnevern", "barneverntjenesten"],
+    }.items()
+    for name in names
+}
+
+BOOL_WORDS: dict[str, bool] = {
+    "true": True, "false": False,
+    "ja": True, "nei": False,
+    "j": True, "n": False,
+    "yes": True, "no": False,
+    "1": True, "0": False,
+    "x": True,
+}

@@ -1,0 +1,386 @@
+"""The synthetic-data generator: deterministic, valid, consistent, and it covers the
+rule boundaries of rules.md on both sides."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+import re
+from collections import Counter, defaultdict
+
+import pytest
+
+from ke_rules.synth import TABLE_COLUMNS, generate, write_snapshot
+
+D = datetime.date(2026, 11, 23)
+N = 300
+
+ENUMS = {
+    ("services", "category"): {"helse", "omsorg", "spesialist", "fastlege", "helsesykepleier",
+                                "oppvekst", "nav", "barnevern", "annet", None},
+    ("assignments", "role"): {"koordinator", "barnekoordinator", None},
+    ("meetings", "kind"): {"ansvarsgruppe", "samarbeidsmote", "oppstart", "evaluering", "annet", None},
+    ("meetings", "status"): {"held", "planned", "cancelled", None},
+    ("consents", "scope"): {"ip", "ansvarsgruppe", "samarbeidsmote", "informasjonsdeling", "alle"},
+    ("consents", "form"): {"skriftlig", "muntlig", None},
+    ("relatives", "relation"): {"barn", "sosken", "forelder", "partner", "annet"},
+    ("referrals", "source"): {"bruker", "parorende", "fastlege", "kommunal_tjeneste",
+                              "spesialisthelsetjenesten", "annet", None},
+}
+REQUIRED = {
+    "cases": ["case_id"],
+    "services": ["case_id", "service", "start_date"],
+    "coordinators": ["coordinator_id"],
+    "assignments": ["case_id", "coordinator_id", "start_date"],
+    "groups": ["group_id", "case_id", "established_on"],
+    "meetings": ["meeting_id", "case_id", "meeting_date"],
+    "consents": ["case_id", "scope", "given_on"],
+    "relatives": ["case_id", "relation"],
+    "referrals": ["case_id", "received_on"],
+    "ke_meetings": ["meeting_date"],
+}
+SPANS = {
+    "cases": [("opened_on", "closed_on"), ("ip_started_on", "ip_ended_on")],
+    "services": [("start_date", "end_date")],
+    "assignments": [("start_date", "end_date")],
+    "groups": [("established_on", "dissolved_on")],
+    "consents": [("given_on", "withdrawn_on")],
+}
+BOOLS = {"wants_coordinator", "long_term_need", "child_coordinator_eligible",
+         "invitation_has_subject", "invitation_has_participants", "invitation_has_time_place",
+         "invitation_has_agenda"}
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def d(s: str | None) -> datetime.date | None:
+    return None if s is None else datetime.date.fromisoformat(s)
+
+
+def ago(days: int) -> datetime.date:
+    return D - datetime.timedelta(days=days)
+
+
+def active(start, end) -> bool:
+    return d(start) <= D and (end is None or d(end) >= D)
+
+
+def age(birth: datetime.date) -> int:
+    return D.year - birth.year - ((D.month, D.day) < (birth.month, birth.day))
+
+
+def minor(birth: str | None) -> bool:
+    return birth is not None and d(birth) <= D and age(d(birth)) < 18
+
+
+@pytest.fixture(scope="module")
+def snap():
+    return generate(N, seed=7, as_of=D)
+
+
+@pytest.fixture(scope="module")
+def in_scope(snap):
+    return {
+        c["case_id"] for c in snap["cases"]
+        if (c["opened_on"] is None or d(c["opened_on"]) <= D)
+        and (c["closed_on"] is None or d(c["closed_on"]) >= D)
+    }
+
+
+# ----------------------------------------------------------------------------- (1) determinism
+
+def test_same_seed_same_output_and_other_seed_differs():
+    a = generate(120, seed=3, as_of=D)
+    b = generate(120, seed=3, as_of=D)
+    assert json.dumps(a, sort_keys=False) == json.dumps(b, sort_keys=False)
+    c = generate(120, seed=4, as_of=D)
+    assert json.dumps(a) != json.dumps(c)
+    e = generate(120, seed=3, as_of=datetime.date(2025, 3, 1))
+    assert json.dumps(a) != json.dumps(e)
+
+
+def test_small_and_empty_inputs_do_not_break():
+    for n in (0, 1, 2, 5, 17):
+        s = generate(n, seed=1)
+        assert set(s) == set(TABLE_COLUMNS)
+        assert len(s["cases"]) == n
+
+
+# ----------------------------------------------------------------------------- (2) integrity
+
+def test_tables_and_columns_are_canonical(snap):
+    assert set(snap) == set(TABLE_COLUMNS)
+    for table, rows in snap.items():
+        assert rows, table
+        for r in rows:
+            assert list(r) == TABLE_COLUMNS[table], table
+
+
+def test_ids_unique_and_well_formed(snap):
+    width = len(str(N))
+    for table, col, pattern in [
+        ("cases", "case_id", rf"^S-\d{{{width}}}$"),
+        ("coordinators", "coordinator_id", r"^K-\d{4,}$"),
+        ("groups", "group_id", r"^G-\d{4,}$"),
+        ("meetings", "meeting_id", r"^M-\d{4,}$"),
+    ]:
+        ids = [r[col] for r in snap[table]]
+        assert len(ids) == len(set(ids)), table
+        assert all(re.match(pattern, i) for i in ids), table
+
+
+def test_referential_integrity(snap):
+    cases = {c["case_id"] for c in snap["cases"]}
+    coords = {c["coordinator_id"] for c in snap["coordinators"]}
+    for table, rows in snap.items():
+        if "case_id" in TABLE_COLUMNS[table] and table != "cases":
+            assert {r["case_id"] for r in rows} <= cases, table
+    assert {a["coordinator_id"] for a in snap["assignments"]} <= coords
+
+
+def test_every_value_is_valid(snap):
+    for table, rows in snap.items():
+        for r in rows:
+            for col in REQUIRED[table]:
+                assert r[col] not in (None, ""), (table, col)
+            for col, v in r.items():
+                if col.endswith(("_on", "_date")):
+                    assert v is None or (ISO.match(v) and d(v)), (table, col, v)
+                elif col in BOOLS:
+                    assert v in (True, False, None), (table, col, v)
+                elif (table, col) in ENUMS:
+                    assert v in ENUMS[(table, col)], (table, col, v)
+    for c in snap["cases"]:
+        assert re.match(r"^\d{4}$", c["municipality"])
+    for c in snap["coordinators"]:
+        v = c["agreed_max_cases"]
+        assert v is None or (type(v) is int and v >= 0)
+    # an empty category only for names the contract's vocabulary names
+    for s in snap["services"]:
+        if s["category"] is None:
+            assert s["service"] in ("hjemmesykepleie", "praktisk bistand", "BUP")
+
+
+# ----------------------------------------------------------------------------- (3) spans
+
+def test_every_end_date_on_or_after_its_start(snap):
+    for table, pairs in SPANS.items():
+        for r in snap[table]:
+            for start, end in pairs:
+                if r[start] is not None and r[end] is not None:
+                    assert d(r[end]) >= d(r[start]), (table, r)
+
+
+# ----------------------------------------------------------------------------- (4) boundaries
+
+def test_shape_of_the_population(snap, in_scope):
+    cases = snap["cases"]
+    closed = [c for c in cases if c["closed_on"] and d(c["closed_on"]) < D]
+    future = [c for c in cases if c["opened_on"] and d(c["opened_on"]) > D]
+    assert 0.05 * N <= len(closed) <= 0.16 * N
+    assert 1 <= len(future) <= 0.05 * N
+    assert len(in_scope) >= 0.8 * N
+    total = sum(len(v) for v in snap.values())
+    assert 8 * N <= total <= 12.5 * N
+    assert 0.2 * N <= len(snap["coordinators"]) <= 0.3 * N
+    births = [d(c["birth_date"]) for c in cases if c["birth_date"]]
+    assert any((b.month, b.day) == (2, 29) for b in births)
+    ages = [age(b) for b in births]
+    assert sum(a < 18 for a in ages) >= 0.1 * N and sum(a >= 18 for a in ages) >= 0.6 * N
+    # turning 18 right around as_of: on both sides
+    eighteen = D.replace(year=D.year - 18, day=min(D.day, 28 if D.month == 2 else 31))
+    near = [b for b in births if abs((b - eighteen).days) <= 7]
+    assert any(age(b) == 17 for b in near) and any(age(b) == 18 for b in near)
+    assert len({c["municipality"] for c in cases}) >= 4
+
+
+def test_coordinator_loads_on_both_sides_of_the_limit(snap, in_scope):
+    load = defaultdict(set)
+    for a in snap["assignments"]:
+        if a["case_id"] in in_scope and active(a["start_date"], a["end_date"]):
+            load[a["coordinator_id"]].add(a["case_id"])
+    coords = snap["coordinators"]
+    n = Counter(len(load[c["coordinator_id"]]) for c in coords)
+    for k in range(0, 9):
+        assert n[k] >= 1, k
+    assert max(n) <= 8
+    default = [len(load[c["coordinator_id"]]) for c in coords if c["agreed_max_cases"] is None]
+    assert 5 in default and 6 in default
+    agreed = {(len(load[c["coordinator_id"]]), c["agreed_max_cases"])
+              for c in coords if c["agreed_max_cases"] is not None}
+    assert any(n_ > lim for n_, lim in agreed) and any(n_ == lim for n_, lim in agreed)
+    assert {c["agreed_max_cases"] for c in coords} >= {3, 4, 6, 8, None}
+    trained = [c["trained_on"] is not None for c in coords]
+    assert sum(trained) > len(coords) / 2 and not all(trained)
+    # an open assignment on a closed case, so the in-scope filter matters
+    closed = {c["case_id"] for c in snap["cases"] if c["closed_on"] and d(c["closed_on"]) < D}
+    assert any(a["case_id"] in closed and a["end_date"] is None for a in snap["assignments"])
+
+
+def test_assignment_starts_around_the_mapping_grace(snap, in_scope):
+    starts = {d(a["start_date"]) for a in snap["assignments"]
+              if a["case_id"] in in_scope and active(a["start_date"], a["end_date"])}
+    assert ago(30) in starts and ago(29) in starts
+    roles = {a["role"] for a in snap["assignments"]}
+    assert roles == {"koordinator", "barnekoordinator", None}
+
+
+def test_invitation_lead_boundaries(snap, in_scope):
+    exam = [m for m in snap["meetings"]
+            if m["case_id"] in in_scope and m["kind"] in ("ansvarsgruppe", None)
+            and m["status"] != "cancelled" and ago(365) < d(m["meeting_date"]) <= D + datetime.timedelta(14)]
+    leads = Counter(
+        (d(m["meeting_date"]) - d(m["invitation_sent_on"])).days
+        for m in exam if m["invitation_sent_on"] and d(m["meeting_date"]) <= D
+    )
+    assert leads[13] >= 1 and leads[14] >= 1 and leads[15] >= 1
+    assert any(m["invitation_sent_on"] is None and d(m["meeting_date"]) <= D for m in exam)
+    soon = [m for m in exam if D < d(m["meeting_date"]) <= D + datetime.timedelta(14)]
+    assert any(m["invitation_sent_on"] is None for m in soon)
+    # nothing is sent after the snapshot day
+    assert all(d(m["invitation_sent_on"]) <= D for m in snap["meetings"] if m["invitation_sent_on"])
+    flags = {m[f] for m in exam if m["invitation_sent_on"] for f in
+             ("invitation_has_subject", "invitation_has_participants",
+              "invitation_has_time_place", "invitation_has_agenda")}
+    assert flags == {True, False, None}
+
+
+def test_meeting_statuses_and_next_meeting(snap):
+    ms = snap["meetings"]
+    past = [m for m in ms if d(m["meeting_date"]) <= D]
+    fut = [m for m in ms if d(m["meeting_date"]) > D]
+    assert {m["status"] for m in past} == {None, "held", "planned", "cancelled"}
+    assert {m["status"] for m in fut} == {None, "held", "planned", "cancelled"}
+    assert {m["kind"] for m in ms} == ENUMS[("meetings", "kind")]
+    held = [m for m in past if m["status"] in (None, "held")]
+    assert any(m["next_meeting_on"] for m in held) and any(not m["next_meeting_on"] for m in held)
+    assert all(d(m["minutes_sent_on"]) >= d(m["meeting_date"]) for m in ms if m["minutes_sent_on"])
+    # window edges of the review window
+    dates = {d(m["meeting_date"]) for m in ms if m["kind"] in ("ansvarsgruppe", None)}
+    assert ago(365) in dates and ago(364) in dates
+
+
+def test_groups_age_and_meeting_frequency(snap):
+    groups = snap["groups"]
+    act = [g for g in groups if active(g["established_on"], g["dissolved_on"])]
+    young = [g for g in act if (D - d(g["established_on"])).days < 365]
+    old = [g for g in act if (D - d(g["established_on"])).days >= 365]
+    assert young and old
+    assert any(g["dissolved_on"] and d(g["dissolved_on"]) < D for g in groups)
+    held = Counter()
+    for m in snap["meetings"]:
+        if (m["kind"] in ("ansvarsgruppe", None) and m["status"] in ("held", None)
+                and ago(365) < d(m["meeting_date"]) <= D):
+            held[m["case_id"]] += 1
+    per_group = Counter(min(held[g["case_id"]], 4) for g in old)
+    assert all(per_group[k] >= 1 for k in range(0, 4)), per_group
+
+
+def test_consents(snap):
+    cs = snap["consents"]
+    assert {c["scope"] for c in cs} == ENUMS[("consents", "scope")]
+    withdrawn = [d(c["withdrawn_on"]) for c in cs if c["withdrawn_on"]]
+    assert D in withdrawn and any(w < D for w in withdrawn) and any(w > D for w in withdrawn)
+    assert any(c["withdrawn_on"] is None for c in cs)
+
+
+def test_relatives_and_mapping(snap):
+    rel = snap["relatives"]
+    assert {r["relation"] for r in rel} == {"barn", "sosken", "forelder", "partner", "annet"}
+    for kind in ("barn", "sosken"):
+        rows = [r for r in rel if r["relation"] == kind]
+        assert any(minor(r["birth_date"]) for r in rows), kind
+        assert any(r["birth_date"] and not minor(r["birth_date"]) for r in rows), kind
+    mapped = [c["relatives_mapped_on"] for c in snap["cases"]]
+    assert None in mapped
+    assert any(m and d(m) < D for m in mapped) and any(m and d(m) > D for m in mapped)
+
+
+def test_services_and_referrals(snap, in_scope):
+    sv = snap["services"]
+    names = {s["service"].lower() for s in sv}
+    for name in ("hjemmesykepleie", "praktisk bistand", "fysioterapi", "ergoterapi", "avlastning",
+                 "bup", "psykisk helsetjeneste", "dagsenter", "helsesykepleier", "fastlege",
+                 "nav-oppfølging", "barnevern", "spesialpedagogisk hjelp"):
+        assert name in names, name
+    assert {s["category"] for s in sv} == ENUMS[("services", "category")]
+    starts = {d(s["start_date"]) for s in sv if active(s["start_date"], s["end_date"])}
+    assert {ago(89), ago(90), ago(91)} <= starts
+    assert any(s["end_date"] for s in sv) and any(s["end_date"] is None for s in sv)
+
+    # need for coordination (KE-REFERRAL-MISSING): most, not all, have a referral
+    ltn = {c["case_id"]: c["long_term_need"] for c in snap["cases"]}
+    qual = defaultdict(dict)
+    for s in sv:
+        if s["category"] in ("helse", "omsorg", "spesialist") and active(s["start_date"], s["end_date"]):
+            key = s["service"].strip().lower()
+            long = d(s["start_date"]) <= ago(90)
+            qual[s["case_id"]][key] = qual[s["case_id"]].get(key, False) or long
+    need = {c for c in in_scope
+            if sum(qual[c].values()) >= 2 or (ltn[c] is True and len(qual[c]) >= 2)}
+    referred = {r["case_id"] for r in snap["referrals"] if d(r["received_on"]) <= D}
+    with_ref = len(need & referred)
+    assert need and 0.6 * len(need) <= with_ref < len(need)
+    assert any(d(r["received_on"]) > D for r in snap["referrals"])
+
+
+def test_ke_meetings_roughly_monthly(snap):
+    dates = sorted(d(r["meeting_date"]) for r in snap["ke_meetings"])
+    months = {(x.year, x.month) for x in dates}
+    assert 15 <= len(dates) <= 32
+    span = {(y, m) for y in range(dates[0].year, dates[-1].year + 1) for m in range(1, 13)
+            if (dates[0].year, dates[0].month) <= (y, m) <= (dates[-1].year, dates[-1].month)}
+    assert span - months  # some months skipped
+
+
+# ----------------------------------------------------------------------------- (5) writing
+
+@pytest.fixture(scope="module")
+def small():
+    return generate(60, seed=11, as_of=D)
+
+
+def test_write_json_round_trip(small, tmp_path):
+    p = tmp_path / "snap.json"
+    write_snapshot(small, p)
+    raw = p.read_bytes()
+    assert "ø".encode() in raw or "å".encode() in raw  # ensure_ascii=False, UTF-8
+    assert json.loads(raw.decode("utf-8")) == small
+
+
+def _csv_text(v):
+    return "" if v is None else "ja" if v is True else "nei" if v is False else str(v)
+
+
+def test_write_csv_round_trip(small, tmp_path):
+    folder = tmp_path / "snap"
+    write_snapshot(small, folder)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{t}.csv" for t in small)
+    for table, rows in small.items():
+        with open(folder / f"{table}.csv", encoding="utf-8", newline="") as fh:
+            back = list(csv.reader(fh))
+        assert back[0] == TABLE_COLUMNS[table]
+        assert back[1:] == [[_csv_text(r[c]) for c in TABLE_COLUMNS[table]] for r in rows]
+
+
+def test_write_xlsx(small, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    p = tmp_path / "snap.xlsx"
+    write_snapshot(small, p)
+    wb = openpyxl.load_workbook(p, read_only=True)
+    assert sorted(wb.sheetnames) == sorted(small)
+    for table, rows in small.items():
+        got = list(wb[table].iter_rows(values_only=True))
+        assert list(got[0]) == TABLE_COLUMNS[table]
+        assert len(got) == len(rows) + 1
+    cases = list(wb["cases"].iter_rows(values_only=True))
+    header = cases[0]
+    row = dict(zip(header, cases[1]))
+    first = small["cases"][0]
+    opened = row["opened_on"]
+    if first["opened_on"] is not None:
+        assert isinstance(opened, datetime.datetime) and opened.date() == d(first["opened_on"])
+    assert row["case_id"] == first["case_id"] and row["municipality"] == first["municipality"]
+    bools = {v for r in cases[1:] for v in (dict(zip(header, r))["wants_coordinator"],)}
+    assert bools <= {"ja", "nei", None} and {"ja", "nei"} <= bools
+    wb.close()
