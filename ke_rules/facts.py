@@ -255,10 +255,11 @@ def _group_facts(groups: pd.DataFrame, meetings: pd.DataFrame, d: pd.Timestamp,
     out["held_meetings"] = in_window.groupby("group_id").size().reindex(out.index, fill_value=0).astype(int)
     out["held_since_established"] = since.groupby("group_id").size().reindex(out.index, fill_value=0).astype(int)
     latest = since.groupby("group_id")["meeting_date"].max()
-    out["latest_meeting_on"] = latest.reindex(out.index)
-    on_latest = since[(since["meeting_date"] == since["group_id"].map(latest)).to_numpy()]
-    agreed = on_latest.groupby("group_id")["next_meeting_on"].agg(lambda x: bool(x.notna().any()))
-    out["next_meeting_agreed"] = agreed.reindex(out.index).fillna(False).astype(bool)
+    out["latest_meeting_on"] = latest.reindex(out.index).astype("datetime64[s]")
+    latest_per_row = since.groupby("group_id")["meeting_date"].transform("max")
+    on_latest = since[(since["meeting_date"] == latest_per_row).to_numpy()]
+    agreed_ids = on_latest.loc[on_latest["next_meeting_on"].notna().to_numpy(), "group_id"].unique()
+    out["next_meeting_agreed"] = out.index.isin(agreed_ids)
     out["days_since_latest_meeting"] = _days(d, out["latest_meeting_on"])
     return out
 

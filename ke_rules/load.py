@@ -296,7 +296,7 @@ def _map_columns(
         seen[canon] = str(cell).strip()
         keep[pos] = canon
     missing = [c.name for c in spec.columns if c.required and c.name not in seen]
-    if missing:
+    if missing and (header or body):  # a table with no header and no rows is just empty
         raise InputRefused(
             f"Tabell '{table_name}' ({source}): påkrevd kolonne mangler: {', '.join(missing)} "
             f"(required column missing: {', '.join(missing)}). "

@@ -36,18 +36,36 @@ __all__ = ["generate", "write_snapshot", "TABLE_COLUMNS"]
 # Canonical tables and columns (input-contract.md), in contract order.
 TABLE_COLUMNS: dict[str, list[str]] = {
     "cases": [
-        "case_id", "municipality", "birth_date", "opened_on", "closed_on",
-        "wants_coordinator", "long_term_need", "ip_started_on", "ip_ended_on",
-        "ip_last_evaluated_on", "relatives_mapped_on", "child_coordinator_eligible",
+        "case_id",
+        "municipality",
+        "birth_date",
+        "opened_on",
+        "closed_on",
+        "wants_coordinator",
+        "long_term_need",
+        "ip_started_on",
+        "ip_ended_on",
+        "ip_last_evaluated_on",
+        "relatives_mapped_on",
+        "child_coordinator_eligible",
     ],
     "services": ["case_id", "service", "category", "provider", "start_date", "end_date"],
     "coordinators": ["coordinator_id", "name", "unit", "trained_on", "agreed_max_cases"],
     "assignments": ["case_id", "coordinator_id", "role", "start_date", "end_date"],
     "groups": ["group_id", "case_id", "established_on", "dissolved_on"],
     "meetings": [
-        "meeting_id", "case_id", "kind", "meeting_date", "status", "invitation_sent_on",
-        "invitation_has_subject", "invitation_has_participants", "invitation_has_time_place",
-        "invitation_has_agenda", "minutes_sent_on", "next_meeting_on",
+        "meeting_id",
+        "case_id",
+        "kind",
+        "meeting_date",
+        "status",
+        "invitation_sent_on",
+        "invitation_has_subject",
+        "invitation_has_participants",
+        "invitation_has_time_place",
+        "invitation_has_agenda",
+        "minutes_sent_on",
+        "next_meeting_on",
     ],
     "consents": ["case_id", "scope", "given_on", "withdrawn_on", "form"],
     "relatives": ["case_id", "relation", "birth_date"],
@@ -88,7 +106,13 @@ _SERVICES = [
     ("DPS", "spesialist", "{sykehus}, DPS", 0.0, 3.0),
     ("rehabiliteringsopphold", "spesialist", "{sykehus}", 0.0, 1.5),
     ("fastlege", "fastlege", "Legesenteret {kommune}", 8.0, 10.0),
-    ("helsesykepleier", "helsesykepleier", "Helsestasjon og skolehelsetjenesten {kommune}", 8.0, 0.0),
+    (
+        "helsesykepleier",
+        "helsesykepleier",
+        "Helsestasjon og skolehelsetjenesten {kommune}",
+        8.0,
+        0.0,
+    ),
     ("spesialpedagogisk hjelp", "oppvekst", "PP-tjenesten {kommune}", 6.0, 0.0),
     ("PP-tjenesten", "oppvekst", "PP-tjenesten {kommune}", 3.0, 0.0),
     ("spesialundervisning", "oppvekst", "Skolen", 4.0, 0.0),
@@ -101,31 +125,43 @@ _SERVICES = [
 # names whose category may be left empty (the contract names them in its vocabulary)
 _INFERABLE = ("hjemmesykepleie", "praktisk bistand", "BUP")
 
-_FIRST_NAMES = [
-    "Anne", "Inger", "Kari", "Marit", "Ingrid", "Liv", "Eva", "Berit", "Astrid", "Bjørg",
-    "Hilde", "Randi", "Silje", "Ida", "Nora", "Ingvild", "Marte", "Camilla", "Tone", "Siri",
-    "Jan", "Per", "Bjørn", "Ole", "Lars", "Kjell", "Knut", "Arne", "Svein", "Geir",
-    "Thomas", "Morten", "Espen", "Anders", "Jonas", "Håkon", "Magnus", "Øystein", "Trond", "Eirik",
-    "Fatima", "Ahmed", "Maria", "Piotr", "Sofie", "Aisha",
-]
-_LAST_NAMES = [
-    "Hansen", "Johansen", "Olsen", "Larsen", "Andersen", "Pedersen", "Nilsen", "Kristiansen",
-    "Jensen", "Karlsen", "Johnsen", "Pettersen", "Eriksen", "Berg", "Haugen", "Hagen",
-    "Johannessen", "Andreassen", "Jacobsen", "Dahl", "Jørgensen", "Halvorsen", "Henriksen",
-    "Lund", "Sørensen", "Jakobsen", "Moen", "Gundersen", "Iversen", "Strand", "Solberg",
-    "Svendsen", "Eide", "Knutsen", "Martinsen", "Paulsen", "Bakken", "Kristoffersen",
-    "Mathisen", "Lie", "Amundsen", "Nguyen", "Rasmussen", "Ali", "Lunde", "Solheim", "Sæther",
-    "Ødegård", "Aas",
-]
+_FIRST_NAMES = (  # noqa: SIM905
+    "Anne Inger Kari Marit Ingrid Liv Eva Berit Astrid Bjørg Hilde Randi Silje Ida Nora "
+    "Ingvild Marte Camilla Tone Siri Jan Per Bjørn Ole Lars Kjell Knut Arne Svein Geir "
+    "Thomas Morten Espen Anders Jonas Håkon Magnus Øystein Trond Eirik Fatima Ahmed Maria "
+    "Piotr Sofie Aisha"
+).split()
+_LAST_NAMES = (  # noqa: SIM905
+    "Hansen Johansen Olsen Larsen Andersen Pedersen Nilsen Kristiansen Jensen Karlsen "
+    "Johnsen Pettersen Eriksen Berg Haugen Hagen Johannessen Andreassen Jacobsen Dahl "
+    "Jørgensen Halvorsen Henriksen Lund Sørensen Jakobsen Moen Gundersen Iversen Strand "
+    "Solberg Svendsen Eide Knutsen Martinsen Paulsen Bakken Kristoffersen Mathisen Lie "
+    "Amundsen Nguyen Rasmussen Ali Lunde Solheim Sæther Ødegård Aas"
+).split()
 _UNITS = [
-    "Hjemmetjenesten", "Tildelingskontoret", "Psykisk helse og rus",
-    "Helsestasjon og skolehelsetjenesten", "Fysio- og ergoterapitjenesten",
-    "Barne- og familietjenesten", "Avlastningstjenesten", "Koordinerende enhet",
-    "Habiliteringstjenesten", "PP-tjenesten", "NAV", "Tjenester for funksjonshemmede",
+    "Hjemmetjenesten",
+    "Tildelingskontoret",
+    "Psykisk helse og rus",
+    "Helsestasjon og skolehelsetjenesten",
+    "Fysio- og ergoterapitjenesten",
+    "Barne- og familietjenesten",
+    "Avlastningstjenesten",
+    "Koordinerende enhet",
+    "Habiliteringstjenesten",
+    "PP-tjenesten",
+    "NAV",
+    "Tjenester for funksjonshemmede",
 ]
 _RELATIONS = ["barn", "sosken", "forelder", "partner", "annet"]
 _SCOPES = ["ip", "ansvarsgruppe", "samarbeidsmote", "informasjonsdeling", "alle"]
-_SOURCES = ["bruker", "parorende", "fastlege", "kommunal_tjeneste", "spesialisthelsetjenesten", "annet"]
+_SOURCES = [
+    "bruker",
+    "parorende",
+    "fastlege",
+    "kommunal_tjeneste",
+    "spesialisthelsetjenesten",
+    "annet",
+]
 _KINDS = ["ansvarsgruppe", "samarbeidsmote", "oppstart", "evaluering", "annet"]
 _STATUSES = [None, "held", "planned", "cancelled"]  # code 0 = empty
 
@@ -134,6 +170,7 @@ _OBJ_BOOL = np.array([None, False, True], dtype=object)  # index with code + 1
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def _years_before(d: datetime.date, years: int) -> datetime.date:
     """The date `years` calendar years before d (29 February -> 28 February)."""
@@ -170,7 +207,9 @@ class _Gen:
 
     def pick(self, n: int, p) -> np.ndarray:
         p = np.asarray(p, dtype=float)
-        return np.searchsorted(np.cumsum(p / p.sum()), self.rng.random(n), side="right").clip(0, len(p) - 1)
+        return np.searchsorted(np.cumsum(p / p.sum()), self.rng.random(n), side="right").clip(
+            0, len(p) - 1
+        )
 
     def tri(self, n: int, p_true: float, p_false: float) -> np.ndarray:
         """Tri-state codes: 1 true, 0 false, -1 unknown."""
@@ -225,7 +264,7 @@ class _Gen:
     @staticmethod
     def rows(columns: list[str], arrays: list) -> list[dict]:
         lists = [a.tolist() if isinstance(a, np.ndarray) else list(a) for a in arrays]
-        return [dict(zip(columns, t)) for t in zip(*lists)]
+        return [dict(zip(columns, t, strict=True)) for t in zip(*lists, strict=True)]
 
     # ------------------------------------------------------------------ the snapshot
     def run(self) -> dict[str, list[dict]]:
@@ -247,11 +286,12 @@ class _Gen:
         self.case_ids = self.ids("S-", n, width)
 
         # 0 in scope, 1 closed before as_of, 2 opened after as_of
-        status = self.pick(n, [0.88, 0.10, 0.02]).astype(np.int8)
-        if n >= 20:
-            for want in (1, 2):
-                if not (status == want).any():
-                    status[rng.choice(np.flatnonzero(status == 0))] = want
+        n_closed = int(round(0.10 * n))
+        n_future = max(1, int(round(0.02 * n))) if n >= 20 else int(round(0.02 * n))
+        status = np.zeros(n, dtype=np.int8)
+        perm = rng.permutation(n)
+        status[perm[:n_closed]] = 1
+        status[perm[n_closed : n_closed + n_future]] = 2
         self.status = status
         ins, closed, future = status == 0, status == 1, status == 2
 
@@ -274,7 +314,9 @@ class _Gen:
         b18 = self.off(_years_before(self.d, 18))
         specials = [b18 + k for k in range(-7, 8)]
         y = self.d.year - 18
-        leaps = [yy for yy in range(y - 70, y + 8) if yy % 4 == 0 and (yy % 100 != 0 or yy % 400 == 0)]
+        leaps = [
+            yy for yy in range(y - 70, y + 8) if yy % 4 == 0 and (yy % 100 != 0 or yy % 400 == 0)
+        ]
         feb29 = [self.off(datetime.date(yy, 2, 29)) for yy in leaps]
         feb29 = [o for o in feb29 if o <= -60]
         near = sorted(feb29, key=lambda o: abs(o - b18))[:3] + feb29[:2]
@@ -285,7 +327,8 @@ class _Gen:
 
         # opened_on / closed_on
         opened = np.where(
-            ins, self.uniform_int(-3650, 0, n),
+            ins,
+            self.uniform_int(-3650, 0, n),
             np.where(closed, self.uniform_int(-4000, -60, n), self.uniform_int(1, 90, n)),
         )
         opened = np.maximum(opened, np.minimum(birth, 0))  # not before the child was born
@@ -330,7 +373,8 @@ class _Gen:
         si = ii[ins[ii] & (rng.random(len(ii)) < 0.12)]
         kind = self.pick(len(si), [0.6, 0.15, 0.25])
         e = np.where(
-            kind == 0, self.uniform_int(ip_start[si], np.maximum(ip_start[si], -1)),
+            kind == 0,
+            self.uniform_int(ip_start[si], np.maximum(ip_start[si], -1)),
             np.where(kind == 1, 0, self.uniform_int(1, 365 + 0 * si)),
         )
         ip_end[si] = np.maximum(e, ip_start[si])
@@ -358,20 +402,23 @@ class _Gen:
         eligible = np.where(self.minor, self.tri(n, 0.55, 0.30), self.tri(n, 0.02, 0.40))
         self.eligible = eligible
 
-        self.out["cases"] = self.rows(TABLE_COLUMNS["cases"], [
-            self.case_ids,
-            self.lookup([m[0] for m in _MUNICIPALITIES], muni),
-            self.dates(np.where(rng.random(n) < 0.01, _NA, birth)),
-            self.dates(self.opened),
-            self.dates(closed_on),
-            self.bools(wants),
-            self.bools(ltn),
-            self.dates(ip_start),
-            self.dates(ip_end),
-            self.dates(ip_eval),
-            self.dates(mapped),
-            self.bools(eligible),
-        ])
+        self.out["cases"] = self.rows(
+            TABLE_COLUMNS["cases"],
+            [
+                self.case_ids,
+                self.lookup([m[0] for m in _MUNICIPALITIES], muni),
+                self.dates(np.where(rng.random(n) < 0.01, _NA, birth)),
+                self.dates(self.opened),
+                self.dates(closed_on),
+                self.bools(wants),
+                self.bools(ltn),
+                self.dates(ip_start),
+                self.dates(ip_end),
+                self.dates(ip_eval),
+                self.dates(mapped),
+                self.bools(eligible),
+            ],
+        )
         del has_close
 
     # ------------------------------------------------------------------ coordinators
@@ -388,38 +435,68 @@ class _Gen:
             rng.random(c) < 0.12, np.array([3, 4, 6, 8])[self.pick(c, [1, 1, 2, 1])], -1
         ).astype(np.int64)
         # (load, agreed limit) pairs guaranteed to be present: both sides of the limits
-        forced = [(5, -1), (6, -1), (5, -1), (6, -1), (0, -1), (8, -1), (4, -1), (5, 4),
-                  (6, 6), (7, 6), (8, 8), (3, 3), (4, 3), (1, 0), (2, -1), (7, -1)]
+        forced = [
+            (5, -1),
+            (6, -1),
+            (5, -1),
+            (6, -1),
+            (0, -1),
+            (8, -1),
+            (4, -1),
+            (5, 4),
+            (6, 6),
+            (7, 6),
+            (8, 8),
+            (3, 3),
+            (4, 3),
+            (1, 0),
+            (2, -1),
+            (7, -1),
+        ]
         forced = forced[:c]
         order = rng.permutation(c)
         fidx = order[: len(forced)]
-        for i, (ld, ag) in zip(fidx, forced):
+        for i, (ld, ag) in zip(fidx, forced, strict=True):
             load[i], agreed[i] = ld, ag
-        rest = order[len(forced):]
+        rest = order[len(forced) :]
 
         ins_idx = np.flatnonzero(self.ins & (self.anchor <= 0))
         forced_slots = np.repeat(fidx, load[fidx])
         rest_slots = rng.permutation(np.repeat(rest, load[rest]))
         cap = int(round(0.9 * len(ins_idx)))
-        slots = np.concatenate([forced_slots, rest_slots])[: max(cap, min(len(forced_slots), len(ins_idx)))]
+        slots = np.concatenate([forced_slots, rest_slots])[
+            : max(cap, min(len(forced_slots), len(ins_idx)))
+        ]
         act_cases = rng.permutation(ins_idx)[: len(slots)]
         slots = slots[: len(act_cases)]
 
-        trained = np.where(rng.random(c) < 0.82, self.uniform_int(-3650, -1 + 0 * np.arange(c)), _NA)
+        trained = np.where(
+            rng.random(c) < 0.82, self.uniform_int(-3650, -1 + 0 * np.arange(c)), _NA
+        )
         rows, vals = self.sprinkle(np.arange(c), [0], 0.005)
         trained[rows] = vals
         first = self.lookup(_FIRST_NAMES, rng.integers(0, len(_FIRST_NAMES), c))
         last = self.lookup(_LAST_NAMES, rng.integers(0, len(_LAST_NAMES), c))
-        names = np.array([f"{a} {b}" for a, b in zip(first.tolist(), last.tolist())], dtype=object)
+        names = np.array(
+            [f"{a} {b}" for a, b in zip(first.tolist(), last.tolist(), strict=True)], dtype=object
+        )
         names[rng.random(c) < 0.02] = None
         unit = self.lookup(_UNITS, rng.integers(0, len(_UNITS), c), missing=rng.random(c) < 0.05)
         agreed_obj = np.array([int(v) if v >= 0 else None for v in agreed.tolist()], dtype=object)
-        self.out["coordinators"] = self.rows(TABLE_COLUMNS["coordinators"], [
-            coord_ids, names, unit, self.dates(trained), agreed_obj,
-        ])
+        self.out["coordinators"] = self.rows(
+            TABLE_COLUMNS["coordinators"],
+            [
+                coord_ids,
+                names,
+                unit,
+                self.dates(trained),
+                agreed_obj,
+            ],
+        )
 
         # ---- assignments
-        parts = []  # (case idx, coord idx, role code, start, end); role 0 empty,1 koord,2 barnekoord
+        # (case idx, coord idx, role code, start, end); role 0 empty, 1 koord., 2 barnekoord.
+        parts = []
 
         # active at as_of
         a_case = act_cases
@@ -443,8 +520,15 @@ class _Gen:
         # the same coordinator as koordinator and barnekoordinator of one case (counts once)
         dup_pool = np.flatnonzero(role == 2)
         rows, _ = self.sprinkle(dup_pool, [1], 0.05)
-        parts.append((a_case[rows], slots[rows], np.ones(len(rows), dtype=np.int64),
-                      a_start[rows], a_end[rows]))
+        parts.append(
+            (
+                a_case[rows],
+                slots[rows],
+                np.ones(len(rows), dtype=np.int64),
+                a_start[rows],
+                a_end[rows],
+            )
+        )
 
         # earlier coordinators (skifte av koordinator), all ended before as_of
         has_act = np.zeros(n, dtype=bool)
@@ -466,33 +550,65 @@ class _Gen:
         cc = np.flatnonzero(self.closed & (rng.random(n) < 0.85))
         c_start = self.uniform_int(self.anchor[cc], self.closed_on[cc])
         kk = self.pick(len(cc), [0.7, 0.2, 0.1])
-        c_end = np.where(kk == 0, self.closed_on[cc],
-                         np.where(kk == 1, _NA, self.uniform_int(c_start, self.closed_on[cc])))
-        parts.append((cc, rng.integers(0, c, len(cc)) if c else cc * 0, np.ones(len(cc), dtype=np.int64), c_start, c_end))
+        c_end = np.where(
+            kk == 0,
+            self.closed_on[cc],
+            np.where(kk == 1, _NA, self.uniform_int(c_start, self.closed_on[cc])),
+        )
+        parts.append(
+            (
+                cc,
+                rng.integers(0, c, len(cc)) if c else cc * 0,
+                np.ones(len(cc), dtype=np.int64),
+                c_start,
+                c_end,
+            )
+        )
 
         # future: cases opened after as_of, and appointments starting after as_of
         fc = np.flatnonzero(self.future & (rng.random(n) < 0.3))
-        parts.append((fc, rng.integers(0, c, len(fc)) if c else fc * 0, np.ones(len(fc), dtype=np.int64),
-                      self.anchor[fc], np.full(len(fc), _NA)))
+        parts.append(
+            (
+                fc,
+                rng.integers(0, c, len(fc)) if c else fc * 0,
+                np.ones(len(fc), dtype=np.int64),
+                self.anchor[fc],
+                np.full(len(fc), _NA),
+            )
+        )
         pc = np.flatnonzero(self.ins & ~has_act & (rng.random(n) < 0.1))
-        parts.append((pc, rng.integers(0, c, len(pc)) if c else pc * 0, np.ones(len(pc), dtype=np.int64),
-                      self.uniform_int(1, 30 + 0 * pc), np.full(len(pc), _NA)))
+        parts.append(
+            (
+                pc,
+                rng.integers(0, c, len(pc)) if c else pc * 0,
+                np.ones(len(pc), dtype=np.int64),
+                self.uniform_int(1, 30 + 0 * pc),
+                np.full(len(pc), _NA),
+            )
+        )
 
         if c == 0:
             parts = []
-        cat = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-               for i in range(5)]
+        cat = [
+            np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+            for i in range(5)
+        ]
         a_case, a_coord, a_role, a_start, a_end = cat
         srt = np.lexsort((a_start, a_case))
-        a_case, a_coord, a_role, a_start, a_end = (x[srt] for x in (a_case, a_coord, a_role, a_start, a_end))
+        a_case, a_coord, a_role, a_start, a_end = (
+            x[srt] for x in (a_case, a_coord, a_role, a_start, a_end)
+        )
         self.has_active_assignment = has_act
-        self.out["assignments"] = self.rows(TABLE_COLUMNS["assignments"], [
-            self.case_ids[a_case] if len(a_case) else [],
-            self.coord_ids[a_coord] if len(a_coord) else [],
-            self.lookup(["koordinator", "barnekoordinator"], a_role - 1),
-            self.dates(a_start),
-            self.dates(a_end),
-        ])
+        self.out["assignments"] = self.rows(
+            TABLE_COLUMNS["assignments"],
+            [
+                self.case_ids[a_case] if len(a_case) else [],
+                self.coord_ids[a_coord] if len(a_coord) else [],
+                self.lookup(["koordinator", "barnekoordinator"], a_role - 1),
+                self.dates(a_start),
+                self.dates(a_end),
+            ],
+        )
 
     # ------------------------------------------------------------------ services
     def make_services(self):
@@ -516,9 +632,12 @@ class _Gen:
         cl = self.closed[case]
         start = np.where(cl, np.minimum(start, self.closed_on[case]), start)
 
-        ek = self.pick(m, [0.76, 0.14, 0.02, 0.08])  # open, ended before, ended on as_of, ends later
+        ek = self.pick(
+            m, [0.76, 0.14, 0.02, 0.08]
+        )  # open, ended before, ended on as_of, ends later
         end = np.where(
-            ek == 1, self.uniform_int(start, np.maximum(start, -1)),
+            ek == 1,
+            self.uniform_int(start, np.maximum(start, -1)),
             np.where(ek == 2, 0, np.where(ek == 3, self.uniform_int(1 + 0 * case, 365), _NA)),
         )
         end = np.where(cl & (rng.random(m) < 0.8), self.closed_on[case], end)
@@ -542,17 +661,26 @@ class _Gen:
         prov_col[rng.random(m) < 0.05] = None
 
         self.svc = dict(case=case, svc=svc, start=start, end=end, cat=cats[svc])
-        self.out["services"] = self.rows(TABLE_COLUMNS["services"], [
-            self.case_ids[case], name_col, cat_col, prov_col, self.dates(start), self.dates(end),
-        ])
+        self.out["services"] = self.rows(
+            TABLE_COLUMNS["services"],
+            [
+                self.case_ids[case],
+                name_col,
+                cat_col,
+                prov_col,
+                self.dates(start),
+                self.dates(end),
+            ],
+        )
 
     # ------------------------------------------------------------------ referrals
     def need_coordination(self) -> np.ndarray:
         s = self.svc
         active = (s["start"] <= 0) & ((s["end"] == _NA) | (s["end"] >= 0))
         qual = active & np.isin(s["cat"], np.array(["helse", "omsorg", "spesialist"], dtype=object))
-        df = pd.DataFrame({"case": s["case"][qual], "svc": s["svc"][qual],
-                           "long": s["start"][qual] <= -90})
+        df = pd.DataFrame(
+            {"case": s["case"][qual], "svc": s["svc"][qual], "long": s["start"][qual] <= -90}
+        )
         per_name = df.groupby(["case", "svc"], sort=False)["long"].max().reset_index()
         agg = per_name.groupby("case").agg(names=("svc", "size"), long=("long", "sum"))
         names = np.zeros(self.n, dtype=np.int64)
@@ -578,7 +706,13 @@ class _Gen:
         recv = base - self.uniform_int(0 + 0 * case, 90)
         # a referral that came in after the case was opened (a new need)
         later = rng.random(m) < 0.15
-        recv = np.where(later, self.uniform_int(np.minimum(base, 0), np.maximum(np.minimum(base, 0), self.life_end[case])), recv)
+        recv = np.where(
+            later,
+            self.uniform_int(
+                np.minimum(base, 0), np.maximum(np.minimum(base, 0), self.life_end[case])
+            ),
+            recv,
+        )
         ins = self.ins[case]
         rows, vals = self.sprinkle(np.flatnonzero(ins), [0, 1, -30, -31, -29], 0.01)
         recv[rows] = vals
@@ -586,9 +720,14 @@ class _Gen:
         recv[rows] = self.uniform_int(1 + 0 * rows, 30)
         src = self.pick(m, [0.15, 0.15, 0.25, 0.3, 0.12, 0.03])
         src_col = self.lookup(_SOURCES, src, missing=rng.random(m) < 0.04)
-        self.out["referrals"] = self.rows(TABLE_COLUMNS["referrals"], [
-            self.case_ids[case], self.dates(recv), src_col,
-        ])
+        self.out["referrals"] = self.rows(
+            TABLE_COLUMNS["referrals"],
+            [
+                self.case_ids[case],
+                self.dates(recv),
+                src_col,
+            ],
+        )
 
     # ------------------------------------------------------------------ groups & meetings
     def make_groups_and_meetings(self):
@@ -598,8 +737,11 @@ class _Gen:
         g = len(gcase)
         anchor = np.minimum(self.anchor[gcase], 0)
         recent = rng.random(g) < 0.35
-        est = np.where(recent, self.uniform_int(np.maximum(anchor, -364), 0 + 0 * gcase),
-                       self.uniform_int(anchor, np.maximum(anchor, -366)))
+        est = np.where(
+            recent,
+            self.uniform_int(np.maximum(anchor, -364), 0 + 0 * gcase),
+            self.uniform_int(anchor, np.maximum(anchor, -366)),
+        )
         est = np.maximum(est, anchor)
         ig = np.flatnonzero(ins[gcase])
         rows, vals = self.sprinkle(ig[anchor[ig] <= -366], [-365, -364, -366, 0, -1], 0.02)
@@ -610,8 +752,11 @@ class _Gen:
         est[cg] = np.minimum(est[cg], cl)
         diss[cg] = np.where(rng.random(len(cg)) < 0.8, cl, _NA)
         dk = self.pick(len(ig), [0.88, 0.07, 0.02, 0.03])  # open, dissolved before, on, after as_of
-        d_val = np.where(dk == 1, self.uniform_int(est[ig], np.maximum(est[ig], -1)),
-                         np.where(dk == 2, 0, self.uniform_int(1 + 0 * ig, 200)))
+        d_val = np.where(
+            dk == 1,
+            self.uniform_int(est[ig], np.maximum(est[ig], -1)),
+            np.where(dk == 2, 0, self.uniform_int(1 + 0 * ig, 200)),
+        )
         diss[ig] = np.where(dk == 0, _NA, np.maximum(d_val, est[ig]))
         # groups established after as_of (not active yet)
         rows, _ = self.sprinkle(ig, [1], 0.004)
@@ -619,14 +764,18 @@ class _Gen:
         diss[rows] = _NA
 
         # replaced groups: an older dissolved group before the current one
-        old_pool = ig[(est[ig] >= -3000) & (anchor[ig] <= est[ig] - 30) & (est[ig] <= 0) & (diss[ig] == _NA)]
+        old_pool = ig[
+            (est[ig] >= -3000) & (anchor[ig] <= est[ig] - 30) & (est[ig] <= 0) & (diss[ig] == _NA)
+        ]
         rows, _ = self.sprinkle(old_pool, [1], 0.03)
         o_case = gcase[rows]
         o_diss = est[rows] - self.uniform_int(0 + 0 * rows, 30)
         o_diss = np.maximum(o_diss, anchor[rows])
         o_est = self.uniform_int(anchor[rows], o_diss)
         # two groups active at as_of (warning by design): a group replaced on as_of
-        two_pool = ig[(est[ig] <= 0) & (est[ig] >= -700) & (diss[ig] == _NA) & (anchor[ig] <= est[ig] - 10)]
+        two_pool = ig[
+            (est[ig] <= 0) & (est[ig] >= -700) & (diss[ig] == _NA) & (anchor[ig] <= est[ig] - 10)
+        ]
         two_pool = np.setdiff1d(two_pool, rows)
         r2, _ = self.sprinkle(two_pool, [1], 0.002)
         t_case = gcase[r2]
@@ -639,9 +788,15 @@ class _Gen:
         gcase, est, diss = gcase[srt], est[srt], diss[srt]
         g = len(gcase)
         gwidth = max(4, len(str(g)))
-        self.out["groups"] = self.rows(TABLE_COLUMNS["groups"], [
-            self.ids("G-", g, gwidth), self.case_ids[gcase], self.dates(est), self.dates(diss),
-        ])
+        self.out["groups"] = self.rows(
+            TABLE_COLUMNS["groups"],
+            [
+                self.ids("G-", g, gwidth),
+                self.case_ids[gcase],
+                self.dates(est),
+                self.dates(diss),
+            ],
+        )
         active = (est <= 0) & ((diss == _NA) | (diss >= 0))
         self.group_active_case = np.zeros(n, dtype=bool)
         self.group_active_case[gcase[active]] = True
@@ -649,6 +804,7 @@ class _Gen:
         # ---- ansvarsgruppe meetings of each group
         rate = self.pick(g, [0.12, 0.2, 0.35, 0.2, 0.13]).astype(float)  # meetings a year, 0-4
         end_eff = np.where(diss != _NA, np.minimum(diss, 0), 0)
+        end_eff = np.minimum(end_eff, self.life_end[gcase])  # no meetings after the case closed
         span_start = np.maximum(est, end_eff - 364)
         span_len = np.maximum(end_eff - span_start + 1, 0)
         k = np.floor(rate * span_len / 365 + rng.random(g)).astype(np.int64)
@@ -664,16 +820,16 @@ class _Gen:
         parts_g = [gi]
         parts_d = [mdate]
         # older meetings before the review window (and exactly on its edge)
-        old = np.flatnonzero((est <= -400) & (rng.random(g) < 0.3))
+        old = np.flatnonzero((est <= -400) & ins[gcase] & (rng.random(g) < 0.3))
         od = self.uniform_int(np.maximum(est[old], -730), -365 + 0 * old)
         parts_g.append(old)
         parts_d.append(od)
-        pool = np.flatnonzero(est <= -400)
+        pool = np.flatnonzero((est <= -400) & ins[gcase])
         rows, vals = self.sprinkle(pool, [-365, -364, -366], 0.01, min_each=2)
         parts_g.append(rows)
         parts_d.append(vals.astype(np.int64))
         # next meeting planned after as_of
-        fut = np.flatnonzero(active & (rng.random(g) < 0.65))
+        fut = np.flatnonzero(active & ins[gcase] & (rng.random(g) < 0.65))
         fd = self.uniform_int(1 + 0 * fut, 120)
         rows, vals = self.sprinkle(np.arange(len(fut)), [13, 14, 15, 1, 7], 0.06, min_each=3)
         fd[rows] = vals
@@ -696,31 +852,41 @@ class _Gen:
         sm_case = np.flatnonzero((ins | closed) & (rng.random(n) < 0.25))
         sm_cnt = self.pick(len(sm_case), [0.55, 0.3, 0.15]) + 1
         sm_case = np.repeat(sm_case, sm_cnt)
-        sm_date = self.uniform_int(np.maximum(np.minimum(self.anchor[sm_case], 0), -420),
-                                   np.where(closed[sm_case], self.closed_on[sm_case], 60))
+        sm_hi = np.where(closed[sm_case], self.closed_on[sm_case], 60)
+        sm_lo = np.minimum(np.maximum(np.minimum(self.anchor[sm_case], 0), -420), sm_hi)
+        sm_date = self.uniform_int(sm_lo, sm_hi)
         op_case = np.flatnonzero((ins | closed) & (rng.random(n) < 0.08))
         op_date = self.anchor[op_case] + self.uniform_int(0 + 0 * op_case, 30)
-        ev_case = np.flatnonzero((self.ip_start <= 0) & (self.ip_start != _NA) & (rng.random(n) < 0.12))
+        ev_case = np.flatnonzero(
+            ins & (self.ip_start <= 0) & (self.ip_start != _NA) & (rng.random(n) < 0.12)
+        )
         ev_date = self.uniform_int(self.ip_start[ev_case], 30 + 0 * ev_case)
         an_case = np.flatnonzero((ins | closed) & (rng.random(n) < 0.03))
         an_date = self.uniform_int(np.minimum(self.anchor[an_case], 0), 30 + 0 * an_case)
 
         case = np.concatenate([mcase, sm_case, op_case, ev_case, an_case])
         date = np.concatenate([mdate, sm_date, op_date, ev_date, an_date])
-        kind = np.concatenate([
-            np.zeros(mg, dtype=np.int64), np.full(len(sm_case), 1), np.full(len(op_case), 2),
-            np.full(len(ev_case), 3), np.full(len(an_case), 4),
-        ])
+        kind = np.concatenate(
+            [
+                np.zeros(mg, dtype=np.int64),
+                np.full(len(sm_case), 1),
+                np.full(len(op_case), 2),
+                np.full(len(ev_case), 3),
+                np.full(len(an_case), 4),
+            ]
+        )
         nxt_all = np.concatenate([nxt, np.full(len(case) - mg, _NA)])
         m = len(case)
         past = date <= 0
 
         # status: empty, held, planned, cancelled (planned-in-the-past / held-in-the-future rare)
-        st = np.where(past, self.pick(m, [0.40, 0.52, 0.015, 0.065]),
-                      self.pick(m, [0.40, 0.015, 0.535, 0.05]))
-        rows, vals = self.sprinkle(np.flatnonzero(past & (kind == 0)), [2], 0.0, min_each=2)
+        st = np.where(
+            past, self.pick(m, [0.40, 0.52, 0.015, 0.065]), self.pick(m, [0.40, 0.015, 0.535, 0.05])
+        )
+        # every status on both sides of as_of, whatever the size
+        rows, vals = self.sprinkle(np.flatnonzero(past & (kind == 0)), [2, 2, 3, 0, 1], 0.0)
         st[rows] = vals
-        rows, vals = self.sprinkle(np.flatnonzero(~past & (kind == 0)), [1], 0.0, min_each=2)
+        rows, vals = self.sprinkle(np.flatnonzero(~past & (kind == 0)), [1, 1, 3, 0, 2], 0.0)
         st[rows] = vals
         held = past & ((st == 0) | (st == 1))
 
@@ -753,9 +919,14 @@ class _Gen:
         # next meeting agreed: mostly the group's actual next meeting
         nk = rng.random(m)
         with_next = nxt_all != _NA
-        next_on = np.where(with_next & (nk < 0.75), nxt_all,
-                           np.where(~with_next & (nk < 0.45), date + self.uniform_int(60 + 0 * case, 180), _NA))
-        next_on = np.where(held, next_on, np.where((~past) & (rng.random(m) < 0.05), date + 120, _NA))
+        next_on = np.where(
+            with_next & (nk < 0.75),
+            nxt_all,
+            np.where(~with_next & (nk < 0.45), date + self.uniform_int(60 + 0 * case, 180), _NA),
+        )
+        next_on = np.where(
+            held, next_on, np.where((~past) & (rng.random(m) < 0.05), date + 120, _NA)
+        )
 
         # a second ansvarsgruppe meeting on the same (latest) day, next_meeting_on flipped
         last_held = np.flatnonzero((kind == 0) & held)
@@ -783,28 +954,35 @@ class _Gen:
 
         srt = np.lexsort((date, case))
         case, date, kind, st, inv, mins, next_on = (
-            x[srt] for x in (case, date, kind, st, inv, mins, next_on))
+            x[srt] for x in (case, date, kind, st, inv, mins, next_on)
+        )
         flags = [f[srt] for f in flags]
         m = len(case)
         mwidth = max(4, len(str(m)))
         self.meetings = dict(case=case, date=date, kind=kind)
-        self.out["meetings"] = self.rows(TABLE_COLUMNS["meetings"], [
-            self.ids("M-", m, mwidth),
-            self.case_ids[case] if m else [],
-            self.lookup(_KINDS, kind, missing=(kind == 0) & (rng.random(m) < 0.05)),
-            self.dates(date),
-            self.lookup(_STATUSES, st),
-            self.dates(inv),
-            *[self.bools(f) for f in flags],
-            self.dates(mins),
-            self.dates(next_on),
-        ])
+        self.out["meetings"] = self.rows(
+            TABLE_COLUMNS["meetings"],
+            [
+                self.ids("M-", m, mwidth),
+                self.case_ids[case] if m else [],
+                self.lookup(_KINDS, kind, missing=(kind == 0) & (rng.random(m) < 0.05)),
+                self.dates(date),
+                self.lookup(_STATUSES, st),
+                self.dates(inv),
+                *[self.bools(f) for f in flags],
+                self.dates(mins),
+                self.dates(next_on),
+            ],
+        )
 
     # ------------------------------------------------------------------ consents
     def make_consents(self):
         n, rng = self.n, self.rng
-        ip_active = (self.ip_start != _NA) & (self.ip_start <= 0) & (
-            (self.ip_end == _NA) | (self.ip_end >= 0))
+        ip_active = (
+            (self.ip_start != _NA)
+            & (self.ip_start <= 0)
+            & ((self.ip_end == _NA) | (self.ip_end >= 0))
+        )
         has_sm = np.zeros(n, dtype=bool)
         mm = self.meetings
         has_sm[mm["case"][mm["kind"] == 1]] = True
@@ -818,33 +996,48 @@ class _Gen:
         first = np.ones(m, dtype=bool)
         first[1:] = case[1:] != case[:-1]
         fc_ = case[first]
-        want = np.where(ip_active[fc_], 0, np.where(self.group_active_case[fc_], 1,
-                        np.where(has_sm[fc_], 2 + self.pick(len(fc_), [0.5, 0.5]), -1)))
+        want = np.where(
+            ip_active[fc_],
+            0,
+            np.where(
+                self.group_active_case[fc_],
+                1,
+                np.where(has_sm[fc_], 2 + self.pick(len(fc_), [0.5, 0.5]), -1),
+            ),
+        )
         fit = (want >= 0) & (rng.random(len(fc_)) < 0.85)
         sc = np.where(rng.random(len(fc_)) < 0.45, 4, want)
         scope[np.flatnonzero(first)[fit]] = sc[fit]
         lo = np.minimum(self.anchor[case], 0) - 30
-        given = self.uniform_int(lo, np.maximum(lo, np.where(self.closed[case], self.closed_on[case], 0)))
+        given = self.uniform_int(
+            lo, np.maximum(lo, np.where(self.closed[case], self.closed_on[case], 0))
+        )
         fc = self.future[case]
         given = np.where(fc, self.uniform_int(-30 + 0 * case, 0), given)
         ins_rows = np.flatnonzero(self.ins[case])
         rows, vals = self.sprinkle(ins_rows, [0], 0.005)
         given[rows] = vals
         wk = self.pick(m, [0.9, 0.06, 0.02, 0.02])  # kept, withdrawn before, on, after as_of
-        w = np.where(wk == 1, self.uniform_int(given, np.maximum(given, -1)),
-                     np.where(wk == 2, 0, self.uniform_int(1 + 0 * case, 120)))
+        w = np.where(
+            wk == 1,
+            self.uniform_int(given, np.maximum(given, -1)),
+            np.where(wk == 2, 0, self.uniform_int(1 + 0 * case, 120)),
+        )
         rows, vals = self.sprinkle(ins_rows, [0], 0.0, min_each=3)
         wk[rows] = 2
         w[rows] = vals
         withdrawn = np.where(wk == 0, _NA, np.maximum(w, given))
         form = self.pick(m, [0.7, 0.25, 0.05])
-        self.out["consents"] = self.rows(TABLE_COLUMNS["consents"], [
-            self.case_ids[case] if m else [],
-            self.lookup(_SCOPES, scope),
-            self.dates(given),
-            self.dates(withdrawn),
-            self.lookup(["skriftlig", "muntlig"], np.where(form == 2, -1, form)),
-        ])
+        self.out["consents"] = self.rows(
+            TABLE_COLUMNS["consents"],
+            [
+                self.case_ids[case] if m else [],
+                self.lookup(_SCOPES, scope),
+                self.dates(given),
+                self.dates(withdrawn),
+                self.lookup(["skriftlig", "muntlig"], np.where(form == 2, -1, form)),
+            ],
+        )
 
     # ------------------------------------------------------------------ relatives
     def make_relatives(self):
@@ -853,16 +1046,21 @@ class _Gen:
         case = np.repeat(np.arange(n), cnt)
         m = len(case)
         minor = self.minor[case]
-        rel = np.where(minor, np.array([1, 2, 4])[self.pick(m, [0.55, 0.4, 0.05])],
-                       self.pick(m, [0.35, 0.15, 0.15, 0.3, 0.05]))
+        rel = np.where(
+            minor,
+            np.array([1, 2, 4])[self.pick(m, [0.55, 0.4, 0.05])],
+            self.pick(m, [0.35, 0.15, 0.15, 0.3, 0.05]),
+        )
         rb = self.birth[case]
         y = 365
         delta = np.select(
             [rel == 0, rel == 1, rel == 2, rel == 3],
-            [self.uniform_int(20 * y + 0 * case, 42 * y),          # barn: born after the recipient
-             self.uniform_int(-8 * y + 0 * case, 8 * y),           # sosken
-             -self.uniform_int(20 * y + 0 * case, 42 * y),         # forelder
-             self.uniform_int(-8 * y + 0 * case, 3 * y)],          # partner
+            [
+                self.uniform_int(20 * y + 0 * case, 42 * y),  # barn: born after the recipient
+                self.uniform_int(-8 * y + 0 * case, 8 * y),  # sosken
+                -self.uniform_int(20 * y + 0 * case, 42 * y),  # forelder
+                self.uniform_int(-8 * y + 0 * case, 3 * y),
+            ],  # partner
             default=self.uniform_int(-30 * y + 0 * case, 30 * y),
         )
         birth = rb + delta
@@ -871,17 +1069,25 @@ class _Gen:
         b18 = self.off(_years_before(self.d, 18))
         birth = np.where(rel == 3, np.minimum(birth, b18 - 365), birth)  # partners are adults
         bs = np.flatnonzero((rel == 0) | (rel == 1))
-        feb = [self.off(datetime.date(yy, 2, 29)) for yy in range(self.d.year - 20, self.d.year)
-               if yy % 4 == 0 and (yy % 100 != 0 or yy % 400 == 0)]
+        feb = [
+            self.off(datetime.date(yy, 2, 29))
+            for yy in range(self.d.year - 20, self.d.year)
+            if yy % 4 == 0 and (yy % 100 != 0 or yy % 400 == 0)
+        ]
         rows, vals = self.sprinkle(bs, [b18 - 1, b18, b18 + 1, 0] + feb[:2], 0.01)
         birth[rows] = vals
         exp = np.flatnonzero(rel == 0)
         rows, _ = self.sprinkle(exp, [1], 0.002)
         birth[rows] = self.uniform_int(1 + 0 * rows, 120)
         birth = np.where(rng.random(m) < 0.08, _NA, birth)
-        self.out["relatives"] = self.rows(TABLE_COLUMNS["relatives"], [
-            self.case_ids[case] if m else [], self.lookup(_RELATIONS, rel), self.dates(birth),
-        ])
+        self.out["relatives"] = self.rows(
+            TABLE_COLUMNS["relatives"],
+            [
+                self.case_ids[case] if m else [],
+                self.lookup(_RELATIONS, rel),
+                self.dates(birth),
+            ],
+        )
 
     # ------------------------------------------------------------------ KE's own meetings
     def make_ke_meetings(self):
@@ -905,11 +1111,13 @@ class _Gen:
 
 # --------------------------------------------------------------------------- public API
 
+
 def generate(
     cases: int, seed: int = 1, as_of: datetime.date = datetime.date(2026, 11, 23)
 ) -> dict[str, list[dict]]:
-    """A realistic synthetic KE snapshot: canonical table name -> list of row dicts (canonical column names),
-    dates as ISO strings 'YYYY-MM-DD' or None, bools True/False/None, ints or None. Same (cases, seed, as_of) -> identical output."""
+    """A realistic synthetic KE snapshot: canonical table name -> list of row dicts
+    (canonical column names), dates as ISO strings 'YYYY-MM-DD' or None, bools
+    True/False/None, ints or None. Same (cases, seed, as_of) -> identical output."""
     return _Gen(cases, seed, as_of).run()
 
 
@@ -924,10 +1132,15 @@ def _cell_text(v) -> str:
 
 
 def write_snapshot(snapshot: dict[str, list[dict]], path: pathlib.Path) -> None:
-    """path ending .json -> one JSON object of lists (ensure_ascii=False, UTF-8);
-       .xlsx -> workbook with one sheet per table, header row of canonical column names, dates as real Excel date cells
-              (use openpyxl write_only mode for speed), bools as 'ja'/'nei' text;
-       otherwise -> a folder of <table>.csv files (UTF-8, comma separated, header row, dates ISO, bools 'ja'/'nei', empty for None)."""
+    """Write a snapshot to `path`.
+
+    - ending .json: one JSON object of lists (ensure_ascii=False, UTF-8);
+    - ending .xlsx: a workbook with one sheet per table, a header row of canonical
+      column names, dates as real Excel date cells (openpyxl write_only mode), bools
+      as 'ja'/'nei' text;
+    - otherwise: a folder of <table>.csv files (UTF-8, comma separated, header row,
+      dates ISO, bools 'ja'/'nei', empty for None).
+    """
     path = pathlib.Path(path)
     suffix = path.suffix.lower()
     if suffix == ".json":
@@ -989,7 +1202,11 @@ def _write_xlsx(snapshot: dict[str, list[dict]], path: pathlib.Path) -> None:
             if _is_date_col(c):
                 conv.append(as_date)
             else:
-                conv.append(lambda v: None if v is None else ("ja" if v is True else "nei" if v is False else v))
+                conv.append(
+                    lambda v: (
+                        None if v is None else ("ja" if v is True else "nei" if v is False else v)
+                    )
+                )
         for r in rows:
-            ws.append([f(r.get(c)) for f, c in zip(conv, cols)])
+            ws.append([f(r.get(c)) for f, c in zip(conv, cols, strict=True)])
     wb.save(path)

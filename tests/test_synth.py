@@ -17,16 +17,40 @@ D = datetime.date(2026, 11, 23)
 N = 300
 
 ENUMS = {
-    ("services", "category"): {"helse", "omsorg", "spesialist", "fastlege", "helsesykepleier",
-                                "oppvekst", "nav", "barnevern", "annet", None},
+    ("services", "category"): {
+        "helse",
+        "omsorg",
+        "spesialist",
+        "fastlege",
+        "helsesykepleier",
+        "oppvekst",
+        "nav",
+        "barnevern",
+        "annet",
+        None,
+    },
     ("assignments", "role"): {"koordinator", "barnekoordinator", None},
-    ("meetings", "kind"): {"ansvarsgruppe", "samarbeidsmote", "oppstart", "evaluering", "annet", None},
+    ("meetings", "kind"): {
+        "ansvarsgruppe",
+        "samarbeidsmote",
+        "oppstart",
+        "evaluering",
+        "annet",
+        None,
+    },
     ("meetings", "status"): {"held", "planned", "cancelled", None},
     ("consents", "scope"): {"ip", "ansvarsgruppe", "samarbeidsmote", "informasjonsdeling", "alle"},
     ("consents", "form"): {"skriftlig", "muntlig", None},
     ("relatives", "relation"): {"barn", "sosken", "forelder", "partner", "annet"},
-    ("referrals", "source"): {"bruker", "parorende", "fastlege", "kommunal_tjeneste",
-                              "spesialisthelsetjenesten", "annet", None},
+    ("referrals", "source"): {
+        "bruker",
+        "parorende",
+        "fastlege",
+        "kommunal_tjeneste",
+        "spesialisthelsetjenesten",
+        "annet",
+        None,
+    },
 }
 REQUIRED = {
     "cases": ["case_id"],
@@ -47,9 +71,15 @@ SPANS = {
     "groups": [("established_on", "dissolved_on")],
     "consents": [("given_on", "withdrawn_on")],
 }
-BOOLS = {"wants_coordinator", "long_term_need", "child_coordinator_eligible",
-         "invitation_has_subject", "invitation_has_participants", "invitation_has_time_place",
-         "invitation_has_agenda"}
+BOOLS = {
+    "wants_coordinator",
+    "long_term_need",
+    "child_coordinator_eligible",
+    "invitation_has_subject",
+    "invitation_has_participants",
+    "invitation_has_time_place",
+    "invitation_has_agenda",
+}
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -81,13 +111,15 @@ def snap():
 @pytest.fixture(scope="module")
 def in_scope(snap):
     return {
-        c["case_id"] for c in snap["cases"]
+        c["case_id"]
+        for c in snap["cases"]
         if (c["opened_on"] is None or d(c["opened_on"]) <= D)
         and (c["closed_on"] is None or d(c["closed_on"]) >= D)
     }
 
 
 # ----------------------------------------------------------------------------- (1) determinism
+
 
 def test_same_seed_same_output_and_other_seed_differs():
     a = generate(120, seed=3, as_of=D)
@@ -107,6 +139,7 @@ def test_small_and_empty_inputs_do_not_break():
 
 
 # ----------------------------------------------------------------------------- (2) integrity
+
 
 def test_tables_and_columns_are_canonical(snap):
     assert set(snap) == set(TABLE_COLUMNS)
@@ -163,6 +196,7 @@ def test_every_value_is_valid(snap):
 
 # ----------------------------------------------------------------------------- (3) spans
 
+
 def test_every_end_date_on_or_after_its_start(snap):
     for table, pairs in SPANS.items():
         for r in snap[table]:
@@ -172,6 +206,7 @@ def test_every_end_date_on_or_after_its_start(snap):
 
 
 # ----------------------------------------------------------------------------- (4) boundaries
+
 
 def test_shape_of_the_population(snap, in_scope):
     cases = snap["cases"]
@@ -206,8 +241,11 @@ def test_coordinator_loads_on_both_sides_of_the_limit(snap, in_scope):
     assert max(n) <= 8
     default = [len(load[c["coordinator_id"]]) for c in coords if c["agreed_max_cases"] is None]
     assert 5 in default and 6 in default
-    agreed = {(len(load[c["coordinator_id"]]), c["agreed_max_cases"])
-              for c in coords if c["agreed_max_cases"] is not None}
+    agreed = {
+        (len(load[c["coordinator_id"]]), c["agreed_max_cases"])
+        for c in coords
+        if c["agreed_max_cases"] is not None
+    }
     assert any(n_ > lim for n_, lim in agreed) and any(n_ == lim for n_, lim in agreed)
     assert {c["agreed_max_cases"] for c in coords} >= {3, 4, 6, 8, None}
     trained = [c["trained_on"] is not None for c in coords]
@@ -218,20 +256,29 @@ def test_coordinator_loads_on_both_sides_of_the_limit(snap, in_scope):
 
 
 def test_assignment_starts_around_the_mapping_grace(snap, in_scope):
-    starts = {d(a["start_date"]) for a in snap["assignments"]
-              if a["case_id"] in in_scope and active(a["start_date"], a["end_date"])}
+    starts = {
+        d(a["start_date"])
+        for a in snap["assignments"]
+        if a["case_id"] in in_scope and active(a["start_date"], a["end_date"])
+    }
     assert ago(30) in starts and ago(29) in starts
     roles = {a["role"] for a in snap["assignments"]}
     assert roles == {"koordinator", "barnekoordinator", None}
 
 
 def test_invitation_lead_boundaries(snap, in_scope):
-    exam = [m for m in snap["meetings"]
-            if m["case_id"] in in_scope and m["kind"] in ("ansvarsgruppe", None)
-            and m["status"] != "cancelled" and ago(365) < d(m["meeting_date"]) <= D + datetime.timedelta(14)]
+    exam = [
+        m
+        for m in snap["meetings"]
+        if m["case_id"] in in_scope
+        and m["kind"] in ("ansvarsgruppe", None)
+        and m["status"] != "cancelled"
+        and ago(365) < d(m["meeting_date"]) <= D + datetime.timedelta(14)
+    ]
     leads = Counter(
         (d(m["meeting_date"]) - d(m["invitation_sent_on"])).days
-        for m in exam if m["invitation_sent_on"] and d(m["meeting_date"]) <= D
+        for m in exam
+        if m["invitation_sent_on"] and d(m["meeting_date"]) <= D
     )
     assert leads[13] >= 1 and leads[14] >= 1 and leads[15] >= 1
     assert any(m["invitation_sent_on"] is None and d(m["meeting_date"]) <= D for m in exam)
@@ -239,9 +286,17 @@ def test_invitation_lead_boundaries(snap, in_scope):
     assert any(m["invitation_sent_on"] is None for m in soon)
     # nothing is sent after the snapshot day
     assert all(d(m["invitation_sent_on"]) <= D for m in snap["meetings"] if m["invitation_sent_on"])
-    flags = {m[f] for m in exam if m["invitation_sent_on"] for f in
-             ("invitation_has_subject", "invitation_has_participants",
-              "invitation_has_time_place", "invitation_has_agenda")}
+    flags = {
+        m[f]
+        for m in exam
+        if m["invitation_sent_on"]
+        for f in (
+            "invitation_has_subject",
+            "invitation_has_participants",
+            "invitation_has_time_place",
+            "invitation_has_agenda",
+        )
+    }
     assert flags == {True, False, None}
 
 
@@ -269,8 +324,11 @@ def test_groups_age_and_meeting_frequency(snap):
     assert any(g["dissolved_on"] and d(g["dissolved_on"]) < D for g in groups)
     held = Counter()
     for m in snap["meetings"]:
-        if (m["kind"] in ("ansvarsgruppe", None) and m["status"] in ("held", None)
-                and ago(365) < d(m["meeting_date"]) <= D):
+        if (
+            m["kind"] in ("ansvarsgruppe", None)
+            and m["status"] in ("held", None)
+            and ago(365) < d(m["meeting_date"]) <= D
+        ):
             held[m["case_id"]] += 1
     per_group = Counter(min(held[g["case_id"]], 4) for g in old)
     assert all(per_group[k] >= 1 for k in range(0, 4)), per_group
@@ -299,9 +357,21 @@ def test_relatives_and_mapping(snap):
 def test_services_and_referrals(snap, in_scope):
     sv = snap["services"]
     names = {s["service"].lower() for s in sv}
-    for name in ("hjemmesykepleie", "praktisk bistand", "fysioterapi", "ergoterapi", "avlastning",
-                 "bup", "psykisk helsetjeneste", "dagsenter", "helsesykepleier", "fastlege",
-                 "nav-oppfølging", "barnevern", "spesialpedagogisk hjelp"):
+    for name in (
+        "hjemmesykepleie",
+        "praktisk bistand",
+        "fysioterapi",
+        "ergoterapi",
+        "avlastning",
+        "bup",
+        "psykisk helsetjeneste",
+        "dagsenter",
+        "helsesykepleier",
+        "fastlege",
+        "nav-oppfølging",
+        "barnevern",
+        "spesialpedagogisk hjelp",
+    ):
         assert name in names, name
     assert {s["category"] for s in sv} == ENUMS[("services", "category")]
     starts = {d(s["start_date"]) for s in sv if active(s["start_date"], s["end_date"])}
@@ -312,12 +382,15 @@ def test_services_and_referrals(snap, in_scope):
     ltn = {c["case_id"]: c["long_term_need"] for c in snap["cases"]}
     qual = defaultdict(dict)
     for s in sv:
-        if s["category"] in ("helse", "omsorg", "spesialist") and active(s["start_date"], s["end_date"]):
+        if s["category"] in ("helse", "omsorg", "spesialist") and active(
+            s["start_date"], s["end_date"]
+        ):
             key = s["service"].strip().lower()
             long = d(s["start_date"]) <= ago(90)
             qual[s["case_id"]][key] = qual[s["case_id"]].get(key, False) or long
-    need = {c for c in in_scope
-            if sum(qual[c].values()) >= 2 or (ltn[c] is True and len(qual[c]) >= 2)}
+    need = {
+        c for c in in_scope if sum(qual[c].values()) >= 2 or (ltn[c] is True and len(qual[c]) >= 2)
+    }
     referred = {r["case_id"] for r in snap["referrals"] if d(r["received_on"]) <= D}
     with_ref = len(need & referred)
     assert need and 0.6 * len(need) <= with_ref < len(need)
@@ -328,12 +401,17 @@ def test_ke_meetings_roughly_monthly(snap):
     dates = sorted(d(r["meeting_date"]) for r in snap["ke_meetings"])
     months = {(x.year, x.month) for x in dates}
     assert 15 <= len(dates) <= 32
-    span = {(y, m) for y in range(dates[0].year, dates[-1].year + 1) for m in range(1, 13)
-            if (dates[0].year, dates[0].month) <= (y, m) <= (dates[-1].year, dates[-1].month)}
+    span = {
+        (y, m)
+        for y in range(dates[0].year, dates[-1].year + 1)
+        for m in range(1, 13)
+        if (dates[0].year, dates[0].month) <= (y, m) <= (dates[-1].year, dates[-1].month)
+    }
     assert span - months  # some months skipped
 
 
 # ----------------------------------------------------------------------------- (5) writing
+
 
 @pytest.fixture(scope="module")
 def small():
@@ -375,12 +453,13 @@ def test_write_xlsx(small, tmp_path):
         assert len(got) == len(rows) + 1
     cases = list(wb["cases"].iter_rows(values_only=True))
     header = cases[0]
-    row = dict(zip(header, cases[1]))
+    row = dict(zip(header, cases[1], strict=True))
     first = small["cases"][0]
     opened = row["opened_on"]
     if first["opened_on"] is not None:
         assert isinstance(opened, datetime.datetime) and opened.date() == d(first["opened_on"])
     assert row["case_id"] == first["case_id"] and row["municipality"] == first["municipality"]
-    bools = {v for r in cases[1:] for v in (dict(zip(header, r))["wants_coordinator"],)}
+    col = header.index("wants_coordinator")
+    bools = {r[col] for r in cases[1:]}
     assert bools <= {"ja", "nei", None} and {"ja", "nei"} <= bools
     wb.close()
