@@ -116,3 +116,28 @@ FIELDS: dict[str, dict[str, FieldInfo]] = {
 
 def field_names(subject: str) -> list[str]:
     return list(FIELDS[subject])
+
+
+def catalogue_markdown() -> str:
+    """The field catalogue as Markdown (docs/fields.md is this text; a test keeps them equal)."""
+    lines = [
+        "# Feltkatalog / field catalogue",
+        "",
+        "The fields a rule's `applies_to`, `when`, `severity_when`, `evidence` and message can use, per",
+        "subject. Generated from `ke_rules/fields.py` by `python -m ke_rules.fields > docs/fields.md`.",
+        "Conditions compare `int`, `bool` and `str` fields with numbers, text, `true`/`false`, other",
+        "fields or `params.NAME`; `date` and `list` fields are evidence and message text only. An empty",
+        "value never satisfies a comparison; `FIELD is None` tests for it.",
+        "",
+    ]
+    for subject, fields in FIELDS.items():
+        lines += [f"## {subject} (id: `{SUBJECT_ID[subject]}`)", "",
+                  "| field | type | bokmål | English | parameter |", "|---|---|---|---|---|"]
+        for name, info in fields.items():
+            lines.append(f"| `{name}` | {info.type} | {info.nb} | {info.en} | {info.param or ''} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(catalogue_markdown(), end="")

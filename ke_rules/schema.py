@@ -214,3 +214,41 @@ def resolve_table_name(name: str) -> str | None:
 CASE_TABLES = tuple(
     t.name for t in TABLES.values() if "case_id" in t.column_names and t.name != "cases"
 )
+
+
+def contract_markdown() -> str:
+    """Tables, columns, kinds and accepted bokmål aliases (docs/input.md; a test keeps it equal)."""
+    from .vocabulary import ENUM_SYNONYMS, SERVICE_CATEGORIES
+
+    lines = ["# Inndata / input tables", "",
+             "Generated from `ke_rules/schema.py` and `ke_rules/vocabulary.py` "
+             "(`python -m ke_rules.schema > docs/input.md`). Names match case-insensitively, with "
+             "surrounding spaces ignored and æ/ø/å equal to ae/o/a; `*` = required.", ""]
+    for t in TABLES.values():
+        lines += [f"## {t.name} ({', '.join(t.aliases)}) — {t.nb}", "",
+                  "| column | kind | aliases | meaning |", "|---|---|---|---|"]
+        for c in t.columns:
+            kind = c.kind + (f" ({c.enum})" if c.enum else "")
+            lines.append(f"| {c.name}{'*' if c.required else ''} | {kind} | {', '.join(c.aliases)} | {c.nb} |")
+        lines.append("")
+    lines += ["## Enumerations and synonyms", ""]
+    for enum, words in ENUM_SYNONYMS.items():
+        by_value: dict[str, list[str]] = {}
+        for word, value in words.items():
+            if word != value:
+                by_value.setdefault(value, []).append(word)
+        shown = "; ".join(f"`{v}`" + (f" ← {', '.join(by_value[v])}" if v in by_value else "")
+                          for v in dict.fromkeys(words.values()))
+        lines.append(f"- **{enum}**: {shown}")
+    lines += ["", "## Service vocabulary (category inferred when empty)", ""]
+    by_cat: dict[str, list[str]] = {}
+    for name, cat in SERVICE_CATEGORIES.items():
+        by_cat.setdefault(cat, []).append(name)
+    for cat, names in by_cat.items():
+        lines.append(f"- **{cat}**: {', '.join(sorted(names))}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(contract_markdown(), end="")

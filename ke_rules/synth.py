@@ -322,6 +322,8 @@ class _Gen:
         near = sorted(feb29, key=lambda o: abs(o - b18))[:3] + feb29[:2]
         rows, vals = self.sprinkle(np.arange(n), specials + near, 0.012)
         birth[rows] = vals
+        no_birth = rng.random(n) < 0.01  # birth_date unknown (never a boundary row)
+        no_birth[rows] = False
         self.birth = birth
         self.minor = (birth > b18) & (birth <= 0)  # approximate (exact at the boundary rows)
 
@@ -341,14 +343,13 @@ class _Gen:
         rows, vals = self.sprinkle(np.flatnonzero(ins), [0], 0.004)
         closed_on[rows] = vals
         rows, _ = self.sprinkle(np.flatnonzero(ins & (closed_on == _NA)), [1], 0.01)
-        closed_on[rows] = self.uniform_int(1, 120 + 0 * rows)
+        closed_on[rows] = self.uniform_int(1, 120, len(rows))
         self.anchor = opened  # every child row is dated from here
         self.opened = opened.copy()
         rows, _ = self.sprinkle(np.flatnonzero(ins), [1], 0.005)
         self.opened[rows] = _NA  # opened_on unknown (still in scope)
         self.closed_on = closed_on
         self.ins, self.closed, self.future = ins, closed, future
-        has_close = closed_on != _NA
         # "end" of the case life inside the snapshot: as_of or its closing day
         self.life_end = np.where(closed, closed_on, 0)
 
@@ -362,7 +363,7 @@ class _Gen:
         ii = np.flatnonzero(has_ip)
         ip_start[ii] = self.uniform_int(self.anchor[ii], self.life_end[ii])
         fut = ii[(rng.random(len(ii)) < 0.04) & ins[ii]]
-        ip_start[fut] = self.uniform_int(1, 60 + 0 * fut)
+        ip_start[fut] = self.uniform_int(1, 60, len(fut))
         rows, vals = self.sprinkle(ii[ins[ii] & (self.anchor[ii] <= 0)], [0], 0.003)
         ip_start[rows] = vals
         ip_end = np.full(n, _NA)
@@ -375,7 +376,7 @@ class _Gen:
         e = np.where(
             kind == 0,
             self.uniform_int(ip_start[si], np.maximum(ip_start[si], -1)),
-            np.where(kind == 1, 0, self.uniform_int(1, 365 + 0 * si)),
+            np.where(kind == 1, 0, self.uniform_int(1, 365, len(si))),
         )
         ip_end[si] = np.maximum(e, ip_start[si])
         # last evaluation, between start and min(as_of, end)
@@ -395,7 +396,7 @@ class _Gen:
         past = np.flatnonzero((k == 0) & ~future)
         mapped[past] = self.uniform_int(np.minimum(self.anchor[past], 0), self.life_end[past])
         after = np.flatnonzero((k == 2) & ins)
-        mapped[after] = self.uniform_int(1, 60 + 0 * after)
+        mapped[after] = self.uniform_int(1, 60, len(after))
         rows, vals = self.sprinkle(np.flatnonzero(ins), [0, 1], 0.004)
         mapped[rows] = vals
 
@@ -407,7 +408,7 @@ class _Gen:
             [
                 self.case_ids,
                 self.lookup([m[0] for m in _MUNICIPALITIES], muni),
-                self.dates(np.where(rng.random(n) < 0.01, _NA, birth)),
+                self.dates(np.where(no_birth, _NA, birth)),
                 self.dates(self.opened),
                 self.dates(closed_on),
                 self.bools(wants),
@@ -419,7 +420,6 @@ class _Gen:
                 self.bools(eligible),
             ],
         )
-        del has_close
 
     # ------------------------------------------------------------------ coordinators
     def make_coordinators_and_assignments(self):
@@ -470,9 +470,7 @@ class _Gen:
         act_cases = rng.permutation(ins_idx)[: len(slots)]
         slots = slots[: len(act_cases)]
 
-        trained = np.where(
-            rng.random(c) < 0.82, self.uniform_int(-3650, -1 + 0 * np.arange(c)), _NA
-        )
+        trained = np.where(rng.random(c) < 0.82, self.uniform_int(-3650, -1, c), _NA)
         rows, vals = self.sprinkle(np.arange(c), [0], 0.005)
         trained[rows] = vals
         first = self.lookup(_FIRST_NAMES, rng.integers(0, len(_FIRST_NAMES), c))
@@ -501,14 +499,14 @@ class _Gen:
         # active at as_of
         a_case = act_cases
         m = len(a_case)
-        a_start = self.uniform_int(np.minimum(self.anchor[a_case], 0), 0 + 0 * a_case)
+        a_start = self.uniform_int(np.minimum(self.anchor[a_case], 0), 0)
         pool = np.flatnonzero(self.anchor[a_case] <= -31)
         rows, vals = self.sprinkle(pool, [-30, -29, -31], 0.06, min_each=2)
         a_start[rows] = vals
         rows, vals = self.sprinkle(np.arange(m), [0], 0.003)
         a_start[rows] = vals
         ek = self.pick(m, [0.85, 0.03, 0.12])
-        a_end = np.where(ek == 0, _NA, np.where(ek == 1, 0, self.uniform_int(1, 365 + 0 * a_case)))
+        a_end = np.where(ek == 0, _NA, np.where(ek == 1, 0, self.uniform_int(1, 365, len(a_case))))
         cl = self.closed_on[a_case]
         take = (cl != _NA) & (rng.random(m) < 0.6)
         a_end = np.where(take, cl, a_end)
@@ -582,7 +580,7 @@ class _Gen:
                 pc,
                 rng.integers(0, c, len(pc)) if c else pc * 0,
                 np.ones(len(pc), dtype=np.int64),
-                self.uniform_int(1, 30 + 0 * pc),
+                self.uniform_int(1, 30, len(pc)),
                 np.full(len(pc), _NA),
             )
         )
@@ -621,24 +619,23 @@ class _Gen:
         w_adult = np.array([s[4] for s in _SERVICES])
         svc = np.where(minor, self.pick(m, w_child), self.pick(m, w_adult))
 
-        start = self.uniform_int(-2500 + 0 * case, -92)
+        start = self.uniform_int(-2500, -92, len(case))
         k = self.pick(m, [0.02, 0.02, 0.02, 0.07, 0.03, 0.84])
         start = np.where(k == 0, -89, np.where(k == 1, -90, np.where(k == 2, -91, start)))
-        start = np.where(k == 3, self.uniform_int(-88 + 0 * case, 0), start)
-        start = np.where(k == 4, self.uniform_int(1 + 0 * case, 60), start)
+        start = np.where(k == 3, self.uniform_int(-88, 0, len(case)), start)
+        start = np.where(k == 4, self.uniform_int(1, 60, len(case)), start)
         # a service starts no earlier than the recipient was born
         start = np.maximum(start, np.minimum(self.birth[case], 0))
         # closed cases: their services mostly started before closing
         cl = self.closed[case]
         start = np.where(cl, np.minimum(start, self.closed_on[case]), start)
 
-        ek = self.pick(
-            m, [0.76, 0.14, 0.02, 0.08]
-        )  # open, ended before, ended on as_of, ends later
+        # open, ended before as_of, ended on as_of, ends later
+        ek = self.pick(m, [0.76, 0.14, 0.02, 0.08])
         end = np.where(
             ek == 1,
             self.uniform_int(start, np.maximum(start, -1)),
-            np.where(ek == 2, 0, np.where(ek == 3, self.uniform_int(1 + 0 * case, 365), _NA)),
+            np.where(ek == 2, 0, np.where(ek == 3, self.uniform_int(1, 365, len(case)), _NA)),
         )
         end = np.where(cl & (rng.random(m) < 0.8), self.closed_on[case], end)
         end = np.where(end != _NA, np.maximum(end, start), _NA)
@@ -703,7 +700,7 @@ class _Gen:
         case = np.sort(np.concatenate([case, second]))
         m = len(case)
         base = self.anchor[case]
-        recv = base - self.uniform_int(0 + 0 * case, 90)
+        recv = base - self.uniform_int(0, 90, len(case))
         # a referral that came in after the case was opened (a new need)
         later = rng.random(m) < 0.15
         recv = np.where(
@@ -717,7 +714,7 @@ class _Gen:
         rows, vals = self.sprinkle(np.flatnonzero(ins), [0, 1, -30, -31, -29], 0.01)
         recv[rows] = vals
         rows, _ = self.sprinkle(np.flatnonzero(ins), [1], 0.01)
-        recv[rows] = self.uniform_int(1 + 0 * rows, 30)
+        recv[rows] = self.uniform_int(1, 30, len(rows))
         src = self.pick(m, [0.15, 0.15, 0.25, 0.3, 0.12, 0.03])
         src_col = self.lookup(_SOURCES, src, missing=rng.random(m) < 0.04)
         self.out["referrals"] = self.rows(
@@ -739,7 +736,7 @@ class _Gen:
         recent = rng.random(g) < 0.35
         est = np.where(
             recent,
-            self.uniform_int(np.maximum(anchor, -364), 0 + 0 * gcase),
+            self.uniform_int(np.maximum(anchor, -364), 0),
             self.uniform_int(anchor, np.maximum(anchor, -366)),
         )
         est = np.maximum(est, anchor)
@@ -755,12 +752,12 @@ class _Gen:
         d_val = np.where(
             dk == 1,
             self.uniform_int(est[ig], np.maximum(est[ig], -1)),
-            np.where(dk == 2, 0, self.uniform_int(1 + 0 * ig, 200)),
+            np.where(dk == 2, 0, self.uniform_int(1, 200, len(ig))),
         )
         diss[ig] = np.where(dk == 0, _NA, np.maximum(d_val, est[ig]))
         # groups established after as_of (not active yet)
         rows, _ = self.sprinkle(ig, [1], 0.004)
-        est[rows] = self.uniform_int(1 + 0 * rows, 30)
+        est[rows] = self.uniform_int(1, 30, len(rows))
         diss[rows] = _NA
 
         # replaced groups: an older dissolved group before the current one
@@ -769,7 +766,7 @@ class _Gen:
         ]
         rows, _ = self.sprinkle(old_pool, [1], 0.03)
         o_case = gcase[rows]
-        o_diss = est[rows] - self.uniform_int(0 + 0 * rows, 30)
+        o_diss = est[rows] - self.uniform_int(0, 30, len(rows))
         o_diss = np.maximum(o_diss, anchor[rows])
         o_est = self.uniform_int(anchor[rows], o_diss)
         # two groups active at as_of (warning by design): a group replaced on as_of
@@ -821,7 +818,7 @@ class _Gen:
         parts_d = [mdate]
         # older meetings before the review window (and exactly on its edge)
         old = np.flatnonzero((est <= -400) & ins[gcase] & (rng.random(g) < 0.3))
-        od = self.uniform_int(np.maximum(est[old], -730), -365 + 0 * old)
+        od = self.uniform_int(np.maximum(est[old], -730), -365)
         parts_g.append(old)
         parts_d.append(od)
         pool = np.flatnonzero((est <= -400) & ins[gcase])
@@ -830,7 +827,7 @@ class _Gen:
         parts_d.append(vals.astype(np.int64))
         # next meeting planned after as_of
         fut = np.flatnonzero(active & ins[gcase] & (rng.random(g) < 0.65))
-        fd = self.uniform_int(1 + 0 * fut, 120)
+        fd = self.uniform_int(1, 120, len(fut))
         rows, vals = self.sprinkle(np.arange(len(fut)), [13, 14, 15, 1, 7], 0.06, min_each=3)
         fd[rows] = vals
         parts_g.append(fut)
@@ -856,13 +853,13 @@ class _Gen:
         sm_lo = np.minimum(np.maximum(np.minimum(self.anchor[sm_case], 0), -420), sm_hi)
         sm_date = self.uniform_int(sm_lo, sm_hi)
         op_case = np.flatnonzero((ins | closed) & (rng.random(n) < 0.08))
-        op_date = self.anchor[op_case] + self.uniform_int(0 + 0 * op_case, 30)
+        op_date = self.anchor[op_case] + self.uniform_int(0, 30, len(op_case))
         ev_case = np.flatnonzero(
             ins & (self.ip_start <= 0) & (self.ip_start != _NA) & (rng.random(n) < 0.12)
         )
-        ev_date = self.uniform_int(self.ip_start[ev_case], 30 + 0 * ev_case)
+        ev_date = self.uniform_int(self.ip_start[ev_case], 30, len(ev_case))
         an_case = np.flatnonzero((ins | closed) & (rng.random(n) < 0.03))
-        an_date = self.uniform_int(np.minimum(self.anchor[an_case], 0), 30 + 0 * an_case)
+        an_date = self.uniform_int(np.minimum(self.anchor[an_case], 0), 30)
 
         case = np.concatenate([mcase, sm_case, op_case, ev_case, an_case])
         date = np.concatenate([mdate, sm_date, op_date, ev_date, an_date])
@@ -893,8 +890,8 @@ class _Gen:
         # invitations: lead time in days (13/14/15 on purpose), sometimes none
         lk = self.pick(m, [0.12, 0.05, 0.06, 0.05, 0.10, 0.62])
         lead = np.where(lk == 1, 13, np.where(lk == 2, 14, np.where(lk == 3, 15, 0)))
-        lead = np.where(lk == 4, self.uniform_int(0 + 0 * case, 12), lead)
-        lead = np.where(lk == 5, self.uniform_int(16 + 0 * case, 35), lead)
+        lead = np.where(lk == 4, self.uniform_int(0, 12, len(case)), lead)
+        lead = np.where(lk == 5, self.uniform_int(16, 35, len(case)), lead)
         no_inv = lk == 0
         examined = (kind == 0) & (date >= -364) & past & (st != 3) & (st != 2)
         rows, vals = self.sprinkle(np.flatnonzero(examined), [13, 14, 15, -1], 0.0, min_each=3)
@@ -914,7 +911,7 @@ class _Gen:
 
         # minutes for held meetings, up to as_of
         has_min = held & (rng.random(m) < 0.75)
-        mins = np.where(has_min, np.minimum(date + self.uniform_int(0 + 0 * case, 21), 0), _NA)
+        mins = np.where(has_min, np.minimum(date + self.uniform_int(0, 21, len(case)), 0), _NA)
         mins = np.where(has_min, np.maximum(mins, date), _NA)
         # next meeting agreed: mostly the group's actual next meeting
         nk = rng.random(m)
@@ -922,7 +919,7 @@ class _Gen:
         next_on = np.where(
             with_next & (nk < 0.75),
             nxt_all,
-            np.where(~with_next & (nk < 0.45), date + self.uniform_int(60 + 0 * case, 180), _NA),
+            np.where(~with_next & (nk < 0.45), date + self.uniform_int(60, 180, len(case)), _NA),
         )
         next_on = np.where(
             held, next_on, np.where((~past) & (rng.random(m) < 0.05), date + 120, _NA)
@@ -1013,7 +1010,7 @@ class _Gen:
             lo, np.maximum(lo, np.where(self.closed[case], self.closed_on[case], 0))
         )
         fc = self.future[case]
-        given = np.where(fc, self.uniform_int(-30 + 0 * case, 0), given)
+        given = np.where(fc, self.uniform_int(-30, 0, len(case)), given)
         ins_rows = np.flatnonzero(self.ins[case])
         rows, vals = self.sprinkle(ins_rows, [0], 0.005)
         given[rows] = vals
@@ -1021,7 +1018,7 @@ class _Gen:
         w = np.where(
             wk == 1,
             self.uniform_int(given, np.maximum(given, -1)),
-            np.where(wk == 2, 0, self.uniform_int(1 + 0 * case, 120)),
+            np.where(wk == 2, 0, self.uniform_int(1, 120, len(case))),
         )
         rows, vals = self.sprinkle(ins_rows, [0], 0.0, min_each=3)
         wk[rows] = 2
@@ -1056,16 +1053,16 @@ class _Gen:
         delta = np.select(
             [rel == 0, rel == 1, rel == 2, rel == 3],
             [
-                self.uniform_int(20 * y + 0 * case, 42 * y),  # barn: born after the recipient
-                self.uniform_int(-8 * y + 0 * case, 8 * y),  # sosken
-                -self.uniform_int(20 * y + 0 * case, 42 * y),  # forelder
-                self.uniform_int(-8 * y + 0 * case, 3 * y),
+                self.uniform_int(20 * y, 42 * y, len(case)),  # barn: born after the recipient
+                self.uniform_int(-8 * y, 8 * y, len(case)),  # sosken
+                -self.uniform_int(20 * y, 42 * y, len(case)),  # forelder
+                self.uniform_int(-8 * y, 3 * y, len(case)),
             ],  # partner
-            default=self.uniform_int(-30 * y + 0 * case, 30 * y),
+            default=self.uniform_int(-30 * y, 30 * y, len(case)),
         )
         birth = rb + delta
         # nobody on file is born after as_of, except a few expected children
-        birth = np.where(birth > 0, -self.uniform_int(30 + 0 * case, 3 * y), birth)
+        birth = np.where(birth > 0, -self.uniform_int(30, 3 * y, len(case)), birth)
         b18 = self.off(_years_before(self.d, 18))
         birth = np.where(rel == 3, np.minimum(birth, b18 - 365), birth)  # partners are adults
         bs = np.flatnonzero((rel == 0) | (rel == 1))
@@ -1078,7 +1075,7 @@ class _Gen:
         birth[rows] = vals
         exp = np.flatnonzero(rel == 0)
         rows, _ = self.sprinkle(exp, [1], 0.002)
-        birth[rows] = self.uniform_int(1 + 0 * rows, 120)
+        birth[rows] = self.uniform_int(1, 120, len(rows))
         birth = np.where(rng.random(m) < 0.08, _NA, birth)
         self.out["relatives"] = self.rows(
             TABLE_COLUMNS["relatives"],

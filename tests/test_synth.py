@@ -453,13 +453,13 @@ def test_write_xlsx(small, tmp_path):
         assert len(got) == len(rows) + 1
     cases = list(wb["cases"].iter_rows(values_only=True))
     header = cases[0]
-    row = dict(zip(header, cases[1], strict=True))
+    row = dict(zip(header, cases[1], strict=False))  # read-only rows drop trailing blanks
     first = small["cases"][0]
     opened = row["opened_on"]
     if first["opened_on"] is not None:
         assert isinstance(opened, datetime.datetime) and opened.date() == d(first["opened_on"])
     assert row["case_id"] == first["case_id"] and row["municipality"] == first["municipality"]
     col = header.index("wants_coordinator")
-    bools = {r[col] for r in cases[1:]}
+    bools = {r[col] if col < len(r) else None for r in cases[1:]}
     assert bools <= {"ja", "nei", None} and {"ja", "nei"} <= bools
     wb.close()

@@ -1,0 +1,131 @@
+"""The durable-rules engine at scale: no match may be lost (shared/notes/durable-rules.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import ke_rules
+from ke_rules.engine import evaluate_facts
+from ke_rules.errors import EngineError
+from ke_rules.facts import Facts
+from ke_rules.fields import FIELDS, SUBJECT_ID
+
+from .conftest import write_json
+
+D = dt.date(2026, 11, 23)
+
+
+def _facts(n_coordinators: int, n_meetings: int, seed: int) -> Facts:
+    """Hand-made fact frames (no derivation): the engine alone is under test."""
+    rng = random.Random(seed)
+    coord = pd.DataFrame({
+        "coordinator_id": [f"K-{i}" for i in range(n_coordinators)],
+        "active_cases": [rng.randint(0, 8) for _ in range(n_coordinators)],
+        "limit": [rng.choice([5, 5, 5, 3, 6, 0]) for _ in range(n_coordinators)],
+    })
+    meet = pd.DataFrame({
+        "meeting_id": [f"M-{i}" for i in range(n_meetings)],
+        "kind": [rng.choice(["ansvarsgruppe", "samarbeidsmote", "oppstart"]) for _ in range(n_meetings)],
+        "status": [rng.choice(["held", "planned", "cancelled"]) for _ in range(n_meetings)],
+        "days_from_as_of": [rng.randint(-400, 30) for _ in range(n_meetings)],
+        "lead_days": pd.array([rng.choice([None, *range(0, 30)]) for _ in range(n_meetings)], dtype="Int64"),
+    })
+    meet["invitation_sent"] = meet["lead_days"].notna().to_numpy()
+    frames = {}
+    for subject, frame in (("coordinator", coord), ("meeting", meet)):
+        for name, info in FIELDS[subject].items():
+            if name not in frame:
+                frame[name] = [[] for _ in range(len(frame))] if info.type == "list" else None
+        frame["_id"] = frame[SUBJECT_ID[subject]]
+        frame["_case"] = None
+        frames[subject] = frame
+    for subject in ("case", "group", "ke"):
+        frames[subject] = pd.DataFrame({name: [] for name in FIELDS[subject]} | {"_id": [], "_case": []})
+    return Facts(as_of=D, frames=frames, problems=[])
+
+
+@pytest.mark.slow
+def test_no_match_lost_over_120k_subjects():
+    facts = _facts(40_000, 80_000, seed=7)
+    ruleset = ke_rules.load_ruleset("nasjonal")
+    ev = evaluate_facts(ruleset, facts)
+    assert ev.facts_asserted == 120_000
+    coord = facts.frames["coordinator"]
+    # independent computation in plain Python
+    expected_load = [i for i, (n, lim) in enumerate(zip(coord["active_cases"], coord["limit"], strict=True))
+                     if n >= 1 and n > lim]
+    assert ev.findings["KE-COORD-LOAD"].tolist() == expected_load
+    meet = facts.frames["meeting"]
+    expected_lead = []
+    for i, (kind, status, days, lead) in enumerate(zip(meet["kind"], meet["status"], meet["days_from_as_of"],
+                                                       meet["lead_days"], strict=True)):
+        if kind != "ansvarsgruppe" or status == "cancelled" or not (-365 < days <= 14):
+            continue
+        sent = lead is not pd.NA
+        if days <= 0 and (not sent or lead < 14) or days > 0 and (not sent and days < 14 or sent and lead < 14):
+            expected_lead.append(i)
+    assert ev.findings["KE-INVITE-LEAD"].tolist() == expected_lead
+    assert len(expected_load) > 5_000 and len(expected_lead) > 5_000
+    assert ev.sessions >= 120_000 // 256
+
+
+def test_sessions_are_small_and_the_sentinel_keeps_them_deletable():
+    # every fact unhandled by the rules (no finding anywhere) must still not crash on delete
+    facts = _facts(3_000, 0, seed=1)
+    facts.frames["coordinator"]["active_cases"] = 0
+    ev = evaluate_facts(ke_rules.load_ruleset("nasjonal"), facts, session_size=1)
+    assert ev.findings["KE-COORD-LOAD"].size == 0 and ev.sessions == 3_000
+
+
+def test_engine_disagreement_is_an_error_not_a_silent_loss(monkeypatch):
+    facts = _facts(500, 0, seed=3)
+    import ke_rules.engine as eng
+
+    original = eng._definitions
+
+    def lossy(ruleset, hits):
+        defs = original(ruleset, hits)
+        run = defs["ke"]["KE-COORD-LOAD"]["run"]
+        seen = {"n": 0}
+
+        def drop_every_tenth(c):
+            seen["n"] += 1
+            if seen["n"] % 10:
+                run(c)
+        defs["ke"]["KE-COORD-LOAD"]["run"] = drop_every_tenth
+        return defs
+
+    monkeypatch.setattr(eng, "_definitions", lossy)
+    with pytest.raises(EngineError, match="lost"):
+        evaluate_facts(ke_rules.load_ruleset("nasjonal"), facts)
+
+
+@pytest.mark.slow
+def test_random_snapshot_matches_independent_reference(tmp_path):
+    """20,000 synthetic cases: finding for finding equal to tests/reference.py (rules.md by hand)."""
+    from ke_rules.synth import generate
+    from ke_rules.vocabulary import SERVICE_CATEGORIES, normalise_name
+
+    from .reference import reference_evaluate
+
+    snapshot = generate(20_000, seed=11, as_of=D)
+    path = write_json(tmp_path / "s.json", snapshot)
+    for name in ("nasjonal", "lund"):
+        ruleset = ke_rules.load_ruleset(name)
+        report = ke_rules.evaluate(ke_rules.load_snapshot(path), ruleset, as_of=D)
+        assert not [p for p in report.input_problems if p.severity.value == "error"]
+        # the reference is given the categories the documented vocabulary infers
+        for row in snapshot.get("services", []):
+            if not row.get("category"):
+                row["category"] = SERVICE_CATEGORIES.get(normalise_name(row["service"]), "annet")
+        ref = reference_evaluate(snapshot, D, ruleset.params)
+        mine = {(f.rule_id, f.subject_type.value, f.subject_id, f.severity) for f in report.findings}
+        assert mine == ref["findings"], (name, sorted(mine ^ ref["findings"])[:10])
+        assert {m.rule_id: m.population for m in report.measures} == ref["populations"]
+        assert {f[0] for f in mine} == set(ruleset.rules)  # every rule fires on this data
+        assert np.all([m.compliant + m.findings == m.population for m in report.measures])
