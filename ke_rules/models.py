@@ -6,7 +6,6 @@ Field names and their order follow ``report-contract.md``; the JSON written by
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -197,7 +196,7 @@ class Report(BaseModel):
 
     def to_json(self, indent: int | None = 2) -> str:
         """The report as JSON text, byte-for-byte the same for the same input, ruleset and as_of."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent) + "\n"
+        return self.model_dump_json(indent=indent) + "\n"
 
     def findings_frame(self) -> Any:
         """The findings as a pandas DataFrame, one row per finding (basis flattened)."""

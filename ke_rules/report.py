@@ -19,7 +19,6 @@ import pandas as pd
 from ._version import __version__
 from .engine import Evaluation
 from .facts import Facts, natural_key
-from .fields import FIELDS
 from .models import (
     SEVERITY_ORDER, Finding, InputInfo, InputProblem, Measure, Report, RulesetInfo, Severity,
     Summary, ToolInfo,
@@ -73,7 +72,7 @@ def _template_value(v: Any, lang: str) -> Any:
 
 def _message(rule: Rule, row: dict[str, Any], subject_id: str, params: dict[str, Any],
              as_of: dt.date, lang: str) -> str:
-    context = {k: _template_value(v, lang) for k, v in row.items() if k in FIELDS[rule.subject]}
+    context = {k: _template_value(row[k], lang) for k in rule.template_fields}
     context.update(params=params, subject_id=subject_id, as_of=_template_value(as_of, lang))
     text = rule.templates[lang].render(context).strip()
     primary = rule.basis[0]

@@ -92,6 +92,7 @@ class Rule:
     finding: Condition
     escalations: list[tuple[str, Condition]]  # (severity, condition), in declaration order
     templates: dict[str, Any]  # lang -> jinja Template
+    template_fields: frozenset[str] = frozenset()  # the subject fields the messages use
 
     @property
     def subject(self) -> str:
@@ -354,6 +355,7 @@ def _compile_rule(rule_id: str, spec: RuleSpec, params: dict[str, Any], path: Pa
                                + did_you_mean(name, fields), file=str(path), line=line("evidence"))
     allowed = set(fields) | {"params", "subject_id", "as_of"}
     templates: dict[str, Any] = {}
+    used: set[str] = set()
     for lang in ("nb", "en"):
         source = spec.message.get(lang)
         try:
@@ -366,9 +368,10 @@ def _compile_rule(rule_id: str, spec: RuleSpec, params: dict[str, Any], path: Pa
                 raise RulesetError(f"{rule_id}.message.{lang}: '{{{{ {var} }}}}' is not a field of "
                                    f"'{spec.subject}'.{did_you_mean(var, allowed)}",
                                    file=str(path), line=line("message"))
+            used.add(var)
         templates[lang] = _JINJA.from_string(source)
     return Rule(id=rule_id, spec=spec, applies=applies, finding=when, escalations=escalations,
-                templates=templates)
+                templates=templates, template_fields=frozenset(used & set(fields)))
 
 
 def basis_kinds() -> list[str]:

@@ -1061,6 +1061,10 @@ class _Gen:
             default=self.uniform_int(-30 * y, 30 * y, len(case)),
         )
         birth = rb + delta
+        # nobody over 100 on file: the very old recipient's relative is a child instead
+        too_old = birth < -100 * y
+        rel = np.where(too_old, 0, rel)
+        birth = np.where(too_old, rb + self.uniform_int(20 * y, 42 * y, len(case)), birth)
         # nobody on file is born after as_of, except a few expected children
         birth = np.where(birth > 0, -self.uniform_int(30, 3 * y, len(case)), birth)
         b18 = self.off(_years_before(self.d, 18))

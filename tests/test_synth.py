@@ -81,6 +81,7 @@ BOOLS = {
     "invitation_has_agenda",
 }
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EXCEL_MIN = datetime.date(1900, 3, 1)
 
 
 def d(s: str | None) -> datetime.date | None:
@@ -178,7 +179,8 @@ def test_every_value_is_valid(snap):
                 assert r[col] not in (None, ""), (table, col)
             for col, v in r.items():
                 if col.endswith(("_on", "_date")):
-                    assert v is None or (ISO.match(v) and d(v)), (table, col, v)
+                    # and representable in Excel (its calendar starts in 1900)
+                    assert v is None or (ISO.match(v) and d(v) >= EXCEL_MIN), (table, col, v)
                 elif col in BOOLS:
                     assert v in (True, False, None), (table, col, v)
                 elif (table, col) in ENUMS:
