@@ -90,8 +90,8 @@ def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation:
         frame = facts.frames[rule.subject]
         rows = evaluation.findings[rule.id]
         if len(rows):
-            sub = frame.iloc[rows]
-            records = sub.to_dict("records")
+            needed = ["_id", "_case", *dict.fromkeys([*rule.spec.evidence, *sorted(rule.template_fields)])]
+            records = frame.iloc[rows][needed].to_dict("records")
             for i, rec in zip(rows.tolist(), records, strict=True):
                 subject_id = str(rec["_id"])
                 findings.append(Finding(
