@@ -20,8 +20,15 @@ from ._version import __version__
 from .engine import Evaluation
 from .facts import Facts, natural_key
 from .models import (
-    SEVERITY_ORDER, Finding, InputInfo, InputProblem, Measure, Report, RulesetInfo, Severity,
-    Summary, ToolInfo,
+    SEVERITY_ORDER,
+    Finding,
+    InputInfo,
+    Measure,
+    Report,
+    RulesetInfo,
+    Severity,
+    Summary,
+    ToolInfo,
 )
 from .privacy import mask_identity_numbers
 from .ruleset import Rule, Ruleset

@@ -7,7 +7,7 @@ from the same declarations.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from .vocabulary import normalise_name

@@ -182,9 +182,7 @@ def _parse_bool(raw: pd.Series, empty: np.ndarray, types: np.ndarray) -> tuple[p
         cells = raw.to_numpy(dtype=object)
         for i in other:
             v = cells[i]
-            if isinstance(v, bool | np.bool_):
-                values[i] = bool(v)
-            elif isinstance(v, int | float) and v in (0, 1):
+            if isinstance(v, bool | np.bool_) or isinstance(v, int | float) and v in (0, 1):
                 values[i] = bool(v)
             else:
                 failure[i] = ProblemCode.NOT_A_BOOL
@@ -201,9 +199,7 @@ def _parse_int(raw: pd.Series, empty: np.ndarray, types: np.ndarray) -> tuple[pd
         num: float | int | None = None
         if isinstance(v, bool):
             num = None
-        elif isinstance(v, int):
-            num = v
-        elif isinstance(v, float) and not _nan_like(v):
+        elif isinstance(v, int) or isinstance(v, float) and not _nan_like(v):
             num = v
         elif isinstance(v, str):
             try:
