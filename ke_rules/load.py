@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputRefused
+from .errors import InputRefused, did_you_mean
 from .models import InputProblem, Severity
 from .schema import TABLES, resolve_table_name
 from .values import ProblemCode, is_empty
@@ -229,6 +229,10 @@ def _read_json(name: str, data: bytes) -> dict[str, Sheet]:
 # --- mapping sheets and headers to the contract
 
 
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
+
+
 def _map_tables(sheets: dict[str, Sheet], problems: list[InputProblem]) -> dict[str, RawTable]:
     tables: dict[str, RawTable] = {}
     for sheet_name, (header, body, rownums) in sheets.items():
@@ -236,8 +240,6 @@ def _map_tables(sheets: dict[str, Sheet], problems: list[InputProblem]) -> dict[
             continue
         table_name = resolve_table_name(sheet_name)
         if table_name is None:
-            from .errors import did_you_mean
-
             hint = did_you_mean(normalise_name(sheet_name), list(TABLES))
             problems.append(InputProblem(
                 table=str(sheet_name), row=None, column=None, value=None,
@@ -270,7 +272,7 @@ def _map_columns(
     seen: dict[str, object] = {}
     width = len(header)
     for pos, cell in enumerate(header):
-        if cell is None or (isinstance(cell, str) and not cell.strip()) or (isinstance(cell, float) and cell != cell):
+        if _blank(cell):
             if any(pos < len(r) and r[pos] not in (None, "") for r in body[:1000]):
                 problems.append(InputProblem(
                     table=table_name, row=1, column=None, value=None,
@@ -280,8 +282,6 @@ def _map_columns(
             continue
         canon = aliases.get(normalise_name(cell))
         if canon is None:
-            from .errors import did_you_mean
-
             problems.append(InputProblem(
                 table=table_name, row=1, column=str(cell).strip(), value=None,
                 code=ProblemCode.UNKNOWN_COLUMN, severity=Severity.notice,
@@ -320,8 +320,7 @@ def _map_columns(
         if width and all_empty.any():
             # a row is empty only if every cell, including unknown columns, is empty
             full_empty = np.array(
-                [all(v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v) for v in r)
-                 for r, e in zip(body, all_empty, strict=True) if e] or [], dtype=bool,
+                [all(_blank(v) for v in r) for r, e in zip(body, all_empty, strict=True) if e] or [], dtype=bool,
             )
             idx = np.flatnonzero(all_empty)
             # rows with values only in unknown columns are kept: validation reports them

@@ -130,7 +130,8 @@ class Ruleset:
         try:
             return self.rules[rule_id]
         except KeyError:
-            raise KeyError(f"no rule '{rule_id}' in ruleset '{self.name}'.{did_you_mean(rule_id, self.rules)}") from None
+            hint = did_you_mean(rule_id, self.rules)
+            raise KeyError(f"no rule '{rule_id}' in ruleset '{self.name}'.{hint}") from None
 
 
 def _builtin_dir() -> Path:
