@@ -28,6 +28,7 @@ __all__ = [
     "Summary",
     "ToolInfo",
     "Report",
+    "CoordinatorLoad",
     "SEVERITY_ORDER",
 ]
 
@@ -177,6 +178,14 @@ class ToolInfo(BaseModel):
     version: str
 
 
+class CoordinatorLoad(BaseModel):
+    """One coordinator's counted active cases against their limit (for charts; not in the JSON)."""
+
+    coordinator_id: str
+    active_cases: int
+    limit: int
+
+
 class Report(BaseModel):
     """One evaluation's report. ``to_json()`` is the contract; ``findings_frame()`` is for analysis."""
 
@@ -190,6 +199,7 @@ class Report(BaseModel):
     measures: list[Measure]
     findings: list[Finding]
     input_problems: list[InputProblem]
+    coordinator_load: list[CoordinatorLoad] = Field(default_factory=list, exclude=True)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -21,6 +21,7 @@ from .engine import Evaluation
 from .facts import Facts, natural_key
 from .models import (
     SEVERITY_ORDER,
+    CoordinatorLoad,
     Finding,
     InputInfo,
     Measure,
@@ -138,4 +139,17 @@ def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation:
         measures=measures,
         findings=findings,
         input_problems=problems,
+        coordinator_load=_coordinator_load(facts),
     )
+
+
+def _coordinator_load(facts: Facts) -> list[CoordinatorLoad]:
+    """Every coordinator's counted active cases and limit, in natural id order, for the load chart."""
+    frame = facts.frames.get("coordinator")
+    if frame is None or frame.empty:
+        return []
+    rows = zip(frame["_id"].astype(str).tolist(), frame["active_cases"].tolist(), frame["limit"].tolist(), strict=True)
+    loads = [CoordinatorLoad(coordinator_id=mask_identity_numbers(i), active_cases=int(n), limit=int(lim))
+             for i, n, lim in rows]
+    loads.sort(key=lambda c: natural_key(c.coordinator_id))
+    return loads
