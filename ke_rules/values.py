@@ -67,27 +67,60 @@ _TYPE_CODES: dict[type, int] = {
     np.float64: T_FLOAT, int: T_INT, np.int64: T_INT, bool: T_BOOL, np.bool_: T_BOOL,
     dt.date: T_DATE, dt.datetime: T_DATE, pd.Timestamp: T_DATE,
 }
+# a column pandas infers as all one kind (missing cells aside) is typed without a Python loop
+_UNIFORM = {"string": T_STR, "integer": T_INT, "floating": T_FLOAT, "boolean": T_BOOL}
 
 
-def _types(raw: pd.Series) -> np.ndarray:
+@dataclass
+class _Cells:
+    """One raw column, looked at once: its cells, each cell's type, its trimmed text, and emptiness."""
+
+    cells: np.ndarray  # object
+    types: np.ndarray  # int8 type code per cell
+    text: np.ndarray  # object: the trimmed text of each string cell, None elsewhere
+    empty: np.ndarray  # bool
+
+    @property
+    def strings(self) -> np.ndarray:
+        """Positions of present (non-blank) string cells."""
+        return np.flatnonzero((self.types == T_STR) & ~self.empty)
+
+    @property
+    def others(self) -> np.ndarray:
+        """Positions of present cells that are not strings (numbers, dates, booleans, odd types)."""
+        return np.flatnonzero((self.types != T_STR) & ~self.empty)
+
+
+def _types(cells: np.ndarray) -> np.ndarray:
+    kind = pd.api.types.infer_dtype(cells, skipna=True)
+    if kind == "empty":
+        return np.full(len(cells), T_EMPTY, dtype=np.int8)
+    if kind in _UNIFORM:
+        return np.where(pd.isna(cells), T_EMPTY, _UNIFORM[kind]).astype(np.int8)
     get = _TYPE_CODES.get
-    cells = raw.tolist()
     return np.fromiter((get(type(v), T_OTHER) for v in cells), dtype=np.int8, count=len(cells))
+
+
+def _look(raw: pd.Series) -> _Cells:
+    cells = raw.to_numpy(dtype=object)
+    types = _types(cells)
+    n = len(cells)
+    text = np.full(n, None, dtype=object)
+    empty = types == T_EMPTY
+    is_str = np.flatnonzero(types == T_STR)
+    if len(is_str):
+        trimmed = np.fromiter(map(str.strip, cells[is_str]), dtype=object, count=len(is_str))
+        text[is_str] = trimmed
+        empty[is_str] = trimmed == ""
+    is_float = np.flatnonzero(types == T_FLOAT)
+    if len(is_float):
+        empty[is_float] = pd.isna(cells[is_float])
+    return _Cells(cells=cells, types=types, text=text, empty=empty)
 
 
 def is_empty(raw: pd.Series, types: np.ndarray | None = None) -> np.ndarray:
     """Empty = None, NaN float, or a text that is blank after trimming."""
-    types = _types(raw) if types is None else types
-    out = types == T_EMPTY
-    is_float = types == T_FLOAT
-    if is_float.any():
-        vals = raw.to_numpy(dtype=object)[is_float]
-        out[is_float] = np.array([v != v for v in vals], dtype=bool)
-    is_str = types == T_STR
-    if is_str.any():
-        stripped = raw[is_str].str.strip()
-        out[is_str] = (stripped == "").to_numpy()
-    return out
+    return _look(raw).empty
 
 
 def _nan_like(v: object) -> bool:
@@ -99,23 +132,22 @@ _NO = r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?: \d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$"
 _AMBIGUOUS = r"^\d{1,2}[./-]\d{1,2}[./-]\d{2}$|^\d{1,2}/\d{1,2}/\d{2,4}$|^\d{4}/\d{1,2}/\d{1,2}$"
 
 
-def _parse_date(raw: pd.Series, empty: np.ndarray, types: np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    n = len(raw)
+def _parse_date(c: _Cells) -> tuple[np.ndarray, np.ndarray]:
+    n = len(c.cells)
     years = np.full(n, np.nan)
     months = np.full(n, np.nan)
     days = np.full(n, np.nan)
     failure = np.full(n, None, dtype=object)
-    present = ~empty
-    is_str = (types == T_STR) & present
-    if is_str.any():
-        text = raw[is_str].str.strip()
-        idx = np.flatnonzero(is_str)
+    idx = c.strings
+    if len(idx):
+        text = pd.Series(c.text[idx], dtype=object)
         # fast paths in C for the two common spellings; the regexes take the rest
         fast = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
         rest = fast.isna().to_numpy()
         if rest.any():
             fast[rest] = pd.to_datetime(text[rest], format="%d.%m.%Y", errors="coerce")
-        done = fast.notna().to_numpy() & text.str.len().le(10).to_numpy()
+        lengths = np.fromiter(map(len, c.text[idx]), dtype=np.int64, count=len(idx))
+        done = fast.notna().to_numpy() & (lengths <= 10)
         if done.any():
             values_fast = fast[done]
             years[idx[done]] = values_fast.dt.year.to_numpy(dtype=float)
@@ -123,35 +155,33 @@ def _parse_date(raw: pd.Series, empty: np.ndarray, types: np.ndarray) -> tuple[p
             days[idx[done]] = values_fast.dt.day.to_numpy(dtype=float)
         text = text[~done]
         idx = idx[~done]
-        iso = text.str.extract(_ISO)
-        no = text.str.extract(_NO)
-        y = iso[0].fillna(no[2])
-        m = iso[1].fillna(no[1])
-        d = iso[2].fillna(no[0])
-        years[idx] = pd.to_numeric(y).to_numpy(dtype=float, na_value=np.nan)
-        months[idx] = pd.to_numeric(m).to_numpy(dtype=float, na_value=np.nan)
-        days[idx] = pd.to_numeric(d).to_numpy(dtype=float, na_value=np.nan)
-        unmatched = y.isna().to_numpy()
-        if unmatched.any():
-            amb = text[unmatched].str.match(_AMBIGUOUS).to_numpy()
-            num = text[unmatched].str.match(r"^\d+([.,]\d+)?$").to_numpy()
-            failure[idx[unmatched]] = np.where(
-                amb, ProblemCode.AMBIGUOUS_DATE,
-                np.where(num, ProblemCode.NUMBER_NOT_DATE, ProblemCode.NOT_A_DATE),
-            )
-    other = np.flatnonzero(present & ~is_str)
-    if len(other):
-        cells = raw.to_numpy(dtype=object)
-        for i in other:
-            v = cells[i]
-            if isinstance(v, dt.date):  # also datetime: cut to its date as written
-                years[i], months[i], days[i] = v.year, v.month, v.day
-            elif isinstance(v, bool):
-                failure[i] = ProblemCode.NOT_A_DATE
-            elif isinstance(v, int | float):
-                failure[i] = ProblemCode.NUMBER_NOT_DATE
-            else:
-                failure[i] = ProblemCode.NOT_A_DATE
+        if len(idx):
+            iso = text.str.extract(_ISO)
+            no = text.str.extract(_NO)
+            y = iso[0].fillna(no[2])
+            m = iso[1].fillna(no[1])
+            d = iso[2].fillna(no[0])
+            years[idx] = pd.to_numeric(y).to_numpy(dtype=float, na_value=np.nan)
+            months[idx] = pd.to_numeric(m).to_numpy(dtype=float, na_value=np.nan)
+            days[idx] = pd.to_numeric(d).to_numpy(dtype=float, na_value=np.nan)
+            unmatched = y.isna().to_numpy()
+            if unmatched.any():
+                amb = text[unmatched].str.match(_AMBIGUOUS).to_numpy()
+                num = text[unmatched].str.match(r"^\d+([.,]\d+)?$").to_numpy()
+                failure[idx[unmatched]] = np.where(
+                    amb, ProblemCode.AMBIGUOUS_DATE,
+                    np.where(num, ProblemCode.NUMBER_NOT_DATE, ProblemCode.NOT_A_DATE),
+                )
+    for i in c.others:
+        v = c.cells[i]
+        if isinstance(v, dt.date):  # also datetime: cut to its date as written
+            years[i], months[i], days[i] = v.year, v.month, v.day
+        elif isinstance(v, bool):
+            failure[i] = ProblemCode.NOT_A_DATE
+        elif isinstance(v, int | float):
+            failure[i] = ProblemCode.NUMBER_NOT_DATE
+        else:
+            failure[i] = ProblemCode.NOT_A_DATE
     values = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
     have = ~np.isnan(years)
     if have.any():
@@ -162,40 +192,48 @@ def _parse_date(raw: pd.Series, empty: np.ndarray, types: np.ndarray) -> tuple[p
         hv = np.flatnonzero(have)
         values[hv] = stamps.to_numpy(dtype="datetime64[s]")
         failure[hv[stamps.isna().to_numpy()]] = ProblemCode.IMPOSSIBLE_DATE
-    return pd.Series(values, index=raw.index), failure
+    return values, failure
 
 
-def _parse_bool(raw: pd.Series, empty: np.ndarray, types: np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    n = len(raw)
+def _lookup(text: np.ndarray, table: dict[str, object], key: object) -> np.ndarray:
+    """Map each text through ``table`` after ``key`` folding, looking each distinct spelling up once."""
+    codes, uniques = pd.factorize(text)
+    found = np.array([table.get(key(u)) for u in uniques] + [None], dtype=object)  # type: ignore[operator]
+    return found[codes]
+
+
+def _parse_bool(c: _Cells) -> tuple[np.ndarray, np.ndarray]:
+    n = len(c.cells)
     values = np.full(n, None, dtype=object)
     failure = np.full(n, None, dtype=object)
-    present = ~empty
-    is_str = (types == T_STR) & present
-    if is_str.any():
-        mapped = raw[is_str].str.strip().str.casefold().map(BOOL_WORDS)
-        idx = np.flatnonzero(is_str)
-        ok = mapped.notna().to_numpy()
-        values[idx[ok]] = mapped[ok].to_numpy()
+    idx = c.strings
+    if len(idx):
+        mapped = _lookup(c.text[idx], BOOL_WORDS, str.casefold)
+        ok = pd.notna(mapped)
+        values[idx[ok]] = mapped[ok]
         failure[idx[~ok]] = ProblemCode.NOT_A_BOOL
-    other = np.flatnonzero(present & ~is_str)
-    if len(other):
-        cells = raw.to_numpy(dtype=object)
-        for i in other:
-            v = cells[i]
-            if isinstance(v, bool | np.bool_) or isinstance(v, int | float) and v in (0, 1):
-                values[i] = bool(v)
-            else:
-                failure[i] = ProblemCode.NOT_A_BOOL
-    return pd.Series(values, index=raw.index, dtype="boolean"), failure
+    for i in c.others:
+        v = c.cells[i]
+        if isinstance(v, bool | np.bool_) or isinstance(v, int | float) and v in (0, 1):
+            values[i] = bool(v)
+        else:
+            failure[i] = ProblemCode.NOT_A_BOOL
+    return values, failure
 
 
-def _parse_int(raw: pd.Series, empty: np.ndarray, types: np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    n = len(raw)
+def _parse_int(c: _Cells) -> tuple[np.ndarray, np.ndarray]:
+    n = len(c.cells)
     values = np.full(n, None, dtype=object)
     failure = np.full(n, None, dtype=object)
-    cells = raw.to_numpy(dtype=object)
-    for i in np.flatnonzero(~empty):
-        v = cells[i]
+    present = np.flatnonzero(~c.empty)
+    if len(present) and (c.types[present] == T_INT).all():  # the usual JSON case: whole numbers already
+        nums = c.cells[present].astype(np.int64)
+        neg = nums < 0
+        values[present[~neg]] = nums[~neg]
+        failure[present[neg]] = ProblemCode.NEGATIVE_INT
+        return values, failure
+    for i in present:
+        v = c.cells[i]
         num: float | int | None = None
         if isinstance(v, bool):
             num = None
@@ -212,7 +250,7 @@ def _parse_int(raw: pd.Series, empty: np.ndarray, types: np.ndarray) -> tuple[pd
             failure[i] = ProblemCode.NEGATIVE_INT
         else:
             values[i] = int(num)
-    return pd.Series(values, index=raw.index, dtype="Int64"), failure
+    return values, failure
 
 
 def cell_text(v: object) -> str | None:
@@ -234,53 +272,50 @@ def cell_text(v: object) -> str | None:
     return None
 
 
-def _parse_text(raw: pd.Series, empty: np.ndarray, types: np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    n = len(raw)
+def _parse_text(c: _Cells) -> tuple[np.ndarray, np.ndarray]:
+    n = len(c.cells)
     failure = np.full(n, None, dtype=object)
     values = np.full(n, None, dtype=object)
-    present = ~empty
-    is_str = (types == T_STR) & present
-    if is_str.any():
-        values[is_str] = raw[is_str].str.strip().to_numpy(dtype=object)
-    other = np.flatnonzero(present & ~is_str)
-    if len(other):
-        cells = raw.to_numpy(dtype=object)
-        for i in other:
-            t = cell_text(cells[i])
-            if t is None:
-                failure[i] = ProblemCode.NOT_A_VALUE
-            else:
-                values[i] = t
-    return pd.Series(values, index=raw.index, dtype=object), failure
+    idx = c.strings
+    values[idx] = c.text[idx]
+    for i in c.others:
+        t = cell_text(c.cells[i])
+        if t is None:
+            failure[i] = ProblemCode.NOT_A_VALUE
+        else:
+            values[i] = t
+    return values, failure
 
 
-def _parse_enum(raw: pd.Series, empty: np.ndarray, types: np.ndarray, enum: str) -> tuple[pd.Series, np.ndarray]:
-    text, failure = _parse_text(raw, empty, types)
-    synonyms = ENUM_SYNONYMS[enum]
-    present = text.notna().to_numpy()
-    values = np.full(len(raw), None, dtype=object)
-    if present.any():
-        uniques = pd.unique(text[present])
-        lookup = {u: synonyms.get(normalise_name(u)) for u in uniques}
-        values[present] = text[present].map(lookup).to_numpy(dtype=object)
-    bad = present & pd.isna(values) & pd.isna(failure)
+def _parse_enum(c: _Cells, enum: str) -> tuple[np.ndarray, np.ndarray]:
+    text, failure = _parse_text(c)
+    present = np.flatnonzero(pd.notna(text))
+    values = np.full(len(text), None, dtype=object)
+    if len(present):
+        values[present] = _lookup(text[present], ENUM_SYNONYMS[enum], normalise_name)
+    bad = np.zeros(len(text), dtype=bool)
+    bad[present] = pd.isna(values[present])
+    bad &= pd.isna(failure)
     failure[bad] = ProblemCode.NOT_IN_LIST
-    return pd.Series(values, index=raw.index, dtype=object), failure
+    return values, failure
+
+
+_DTYPES = {"date": "datetime64[s]", "bool": "boolean", "int": "Int64"}
 
 
 def parse_column(raw: pd.Series, kind: str, enum: str | None = None) -> Parsed:
     """Parse one raw column by the kind of the input contract."""
-    types = _types(raw)
-    empty = is_empty(raw, types)
+    c = _look(raw)
     if kind == "date":
-        values, failure = _parse_date(raw, empty, types)
+        values, failure = _parse_date(c)
     elif kind == "bool":
-        values, failure = _parse_bool(raw, empty, types)
+        values, failure = _parse_bool(c)
     elif kind == "int":
-        values, failure = _parse_int(raw, empty, types)
+        values, failure = _parse_int(c)
     elif kind == "enum":
         assert enum is not None
-        values, failure = _parse_enum(raw, empty, types, enum)
+        values, failure = _parse_enum(c, enum)
     else:  # id, text
-        values, failure = _parse_text(raw, empty, types)
-    return Parsed(values=values, empty=empty, failure=pd.Series(failure, index=raw.index, dtype=object))
+        values, failure = _parse_text(c)
+    return Parsed(values=pd.Series(values, index=raw.index, dtype=_DTYPES.get(kind, object)), empty=c.empty,
+                  failure=pd.Series(failure, index=raw.index, dtype=object))
