@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import zipfile
 from dataclasses import dataclass, field
@@ -30,6 +31,10 @@ __all__ = ["RawTable", "RawSnapshot", "read_snapshot"]
 # A zip whose members claim more than this many uncompressed bytes is not read (bomb guard).
 MAX_UNCOMPRESSED_BYTES = 2_000_000_000
 MAX_COMPRESSION_RATIO = 200
+
+# Sheets skipped silently (folded names): the template's help sheet (LES_MEG / README) and its
+# hidden drop-down lists (LISTER); see template.py.
+IGNORED_SHEETS = frozenset({"les_meg", "readme", "lister"})
 
 
 @dataclass
@@ -89,9 +94,11 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
     return RawSnapshot(source=p.name, sha256=digest, tables=tables, problems=problems)
 
 
-# --- readers: each returns {sheet name: (header cells, data rows, first data row number)}
+# --- readers: each returns {sheet name: (header cells, data rows, each row's number)}
 
 Sheet = tuple[list[object], list[list[object]], list[int]]
+# JSON is read straight into columns: (header, one list of cells per header column, row numbers)
+ColumnSheet = tuple[list[object], list[list[object]], list[int], bool]
 
 
 def _read_xlsx(name: str, data: bytes) -> dict[str, Sheet]:
@@ -182,7 +189,7 @@ def _refuse_constant(name: str) -> object:
     raise InputRefused(f"JSON-filen inneholder {name}, som ikke er en gyldig verdi (the JSON file contains {name}, which is not a valid value).")
 
 
-def _read_json(name: str, data: bytes) -> dict[str, Sheet]:
+def _read_json(name: str, data: bytes) -> dict[str, Sheet | ColumnSheet]:
     try:
         text = data.decode("utf-8-sig")
         doc = json.loads(text, parse_constant=_refuse_constant)
@@ -197,32 +204,32 @@ def _read_json(name: str, data: bytes) -> dict[str, Sheet]:
             f"{name}: forventet et JSON-objekt med én liste per tabell, fikk {type(doc).__name__} "
             "(expected a JSON object whose keys are table names and whose values are lists of rows)."
         )
-    out: dict[str, Sheet] = {}
+    out: dict[str, Sheet | ColumnSheet] = {}
     for key, rows in doc.items():
         if not isinstance(rows, list):
             raise InputRefused(
                 f"{name}: '{key}' skal være en liste med rader, men er {type(rows).__name__} "
                 f"(the value of '{key}' must be a list of row objects)."
             )
-        header: list[object] = []
-        seen: set[str] = set()
         for pos, row in enumerate(rows, start=1):
-            if not isinstance(row, dict):
+            if type(row) is not dict:
                 raise InputRefused(
                     f"{name}: '{key}' rad {pos} er ikke et objekt ({type(row).__name__}) "
                     f"(row {pos} of '{key}' is not an object of column values)."
                 )
-            for col, value in row.items():
-                if isinstance(value, dict | list):
-                    raise InputRefused(
-                        f"{name}: '{key}' rad {pos}, kolonne '{col}': nøstet {type(value).__name__} der en verdi skal stå "
-                        f"(row {pos}, column '{col}': a nested object or list where a single value belongs)."
-                    )
-                if col not in seen:
-                    seen.add(col)
-                    header.append(col)
-        body = [[row.get(c) for c in header] for row in rows]
-        out[key] = (header, body, list(range(1, len(rows) + 1)))
+        # the distinct key layouts are few; their union in first-seen order is the header
+        header: list[object] = list(dict.fromkeys(k for layout in dict.fromkeys(map(tuple, rows)) for k in layout))
+        columns = [[row.get(c) for row in rows] for c in header]
+        for col, cells in zip(header, columns, strict=True):
+            if pd.api.types.infer_dtype(cells, skipna=True) in ("mixed", "unknown-array"):
+                for pos, value in enumerate(cells, start=1):
+                    if isinstance(value, dict | list):
+                        raise InputRefused(
+                            f"{name}: '{key}' rad {pos}, kolonne '{col}': nøstet {type(value).__name__} der en "
+                            f"verdi skal stå (row {pos}, column '{col}': a nested object or list where a single "
+                            "value belongs)."
+                        )
+        out[key] = (header, columns, list(range(1, len(rows) + 1)), True)
     return out
 
 
@@ -233,10 +240,11 @@ def _blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
 
 
-def _map_tables(sheets: dict[str, Sheet], problems: list[InputProblem]) -> dict[str, RawTable]:
+def _map_tables(sheets: dict[str, Sheet] | dict[str, Sheet | ColumnSheet],
+                problems: list[InputProblem]) -> dict[str, RawTable]:
     tables: dict[str, RawTable] = {}
-    for sheet_name, (header, body, rownums) in sheets.items():
-        if normalise_name(sheet_name) == "les_meg":
+    for sheet_name, sheet in sheets.items():
+        if normalise_name(sheet_name) in IGNORED_SHEETS:
             continue
         table_name = resolve_table_name(sheet_name)
         if table_name is None:
@@ -252,7 +260,7 @@ def _map_tables(sheets: dict[str, Sheet], problems: list[InputProblem]) -> dict[
                 f"Tabellen '{table_name}' finnes to ganger ('{tables[table_name].source}' og '{sheet_name}') "
                 f"(the table '{table_name}' is given twice)."
             )
-        tables[table_name] = _map_columns(table_name, str(sheet_name), header, body, rownums, problems)
+        tables[table_name] = _map_columns(table_name, str(sheet_name), _as_columns(sheet), problems)
     for name in TABLES:
         if name not in tables and name != "cases":
             problems.append(InputProblem(
@@ -262,20 +270,29 @@ def _map_tables(sheets: dict[str, Sheet], problems: list[InputProblem]) -> dict[
     return tables
 
 
-def _map_columns(
-    table_name: str, source: str, header: list[object], body: list[list[object]],
-    rownums: list[int], problems: list[InputProblem],
-) -> RawTable:
+def _as_columns(sheet: Sheet | ColumnSheet) -> ColumnSheet:
+    """Rows to columns (in C, via zip); a row shorter than the widest gets empty cells."""
+    if len(sheet) == 4:
+        return sheet  # type: ignore[return-value]
+    header, body, rownums = sheet  # type: ignore[misc]
+    columns = [list(col) for col in itertools.zip_longest(*body)] if body else []
+    return (header, columns, rownums, False)
+
+
+def _map_columns(table_name: str, source: str, sheet: ColumnSheet, problems: list[InputProblem]) -> RawTable:
     spec = TABLES[table_name]
+    header, columns, rownums, from_json = sheet
+    header_row = None if from_json else 1
     aliases = spec.alias_map()
     keep: dict[int, str] = {}
     seen: dict[str, object] = {}
     width = len(header)
+    n = len(rownums)
     for pos, cell in enumerate(header):
         if _blank(cell):
-            if any(pos < len(r) and r[pos] not in (None, "") for r in body[:1000]):
+            if pos < len(columns) and any(v not in (None, "") for v in columns[pos][:1000]):
                 problems.append(InputProblem(
-                    table=table_name, row=1, column=None, value=None,
+                    table=table_name, row=header_row, column=None, value=None,
                     code=ProblemCode.UNKNOWN_COLUMN, severity=Severity.notice,
                     detail=f"kolonne {pos + 1} har verdier, men ingen overskrift",
                 ))
@@ -283,7 +300,7 @@ def _map_columns(
         canon = aliases.get(normalise_name(cell))
         if canon is None:
             problems.append(InputProblem(
-                table=table_name, row=1, column=str(cell).strip(), value=None,
+                table=table_name, row=header_row, column=str(cell).strip(), value=None,
                 code=ProblemCode.UNKNOWN_COLUMN, severity=Severity.notice,
                 detail=did_you_mean(normalise_name(cell), spec.column_names).strip() or None,
             ))
@@ -296,37 +313,39 @@ def _map_columns(
         seen[canon] = str(cell).strip()
         keep[pos] = canon
     missing = [c.name for c in spec.columns if c.required and c.name not in seen]
-    if missing and (header or body):  # a table with no header and no rows is just empty
+    if missing and (header or n):  # a table with no header and no rows is just empty
         raise InputRefused(
             f"Tabell '{table_name}' ({source}): påkrevd kolonne mangler: {', '.join(missing)} "
             f"(required column missing: {', '.join(missing)}). "
             f"Kolonner funnet: {', '.join(str(h) for h in header if h not in (None, '')) or 'ingen'}."
         )
-    columns = {canon: [r[pos] if pos < len(r) else None for r in body] for pos, canon in keep.items()}
-    frame = pd.DataFrame(columns, dtype=object) if body else pd.DataFrame({c: [] for c in keep.values()}, dtype=object)
+    frame = pd.DataFrame({canon: pd.Series(columns[pos] if pos < len(columns) else [None] * n, dtype=object)
+                          for pos, canon in keep.items()})
     rows = np.asarray(rownums, dtype=np.int64)
     # rows wider than the header: cells without a column are reported, not silently dropped
-    for r, rn in zip(body, rownums, strict=True):
-        if len(r) > width and any(v not in (None, "") for v in r[width:]):
+    if len(columns) > width:
+        extra = np.zeros(n, dtype=bool)
+        for col in columns[width:]:
+            extra |= ~is_empty(pd.Series(col, dtype=object))
+        for i in np.flatnonzero(extra):
             problems.append(InputProblem(
-                table=table_name, row=int(rn), column=None, value=None,
+                table=table_name, row=int(rows[i]), column=None, value=None,
                 code=ProblemCode.EXTRA_CELLS, severity=Severity.notice,
             ))
-    # empty rows are skipped and not counted
-    if len(frame):
-        all_empty = np.ones(len(frame), dtype=bool)
-        for c in frame.columns:
-            all_empty &= is_empty(frame[c])
-        if width and all_empty.any():
-            # a row is empty only if every cell, including unknown columns, is empty
-            full_empty = np.array(
-                [all(_blank(v) for v in r) for r, e in zip(body, all_empty, strict=True) if e] or [], dtype=bool,
-            )
-            idx = np.flatnonzero(all_empty)
-            # rows with values only in unknown columns are kept: validation reports them
-            drop = idx[full_empty] if len(full_empty) else idx[:0]
-            keep_mask = np.ones(len(frame), dtype=bool)
-            keep_mask[drop] = False
+    # empty rows are skipped and not counted; a row is empty only if every cell, in known columns or not,
+    # is empty. Candidates shrink column by column, so a table with ids costs one column's look.
+    if n:
+        candidates = np.arange(n)
+        order = sorted(range(len(columns)), key=lambda pos: (keep.get(pos) != spec.unique, pos not in keep))
+        for pos in order:
+            if not len(candidates):
+                break
+            col = columns[pos]
+            cells = pd.Series([col[i] for i in candidates] if len(candidates) < n else col, dtype=object)
+            candidates = candidates[is_empty(cells)]
+        if len(candidates):
+            keep_mask = np.ones(n, dtype=bool)
+            keep_mask[candidates] = False
             frame = frame[keep_mask].reset_index(drop=True)
             rows = rows[keep_mask]
     for c in spec.column_names:
