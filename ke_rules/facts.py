@@ -35,7 +35,10 @@ INVITATION_ITEMS = {
 
 def natural_key(text: str) -> tuple[Any, ...]:
     """Sort key that puts K-9 before K-10."""
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", str(text)))
+    return tuple(int(p) if p.isdigit() else p for p in _DIGIT_RUNS.split(str(text)))
+
+
+_DIGIT_RUNS = re.compile(r"(\d+)")
 
 
 @dataclass

@@ -28,6 +28,7 @@ from .models import (
     Report,
     RulesetInfo,
     Severity,
+    SubjectType,
     Summary,
     ToolInfo,
 )
@@ -78,15 +79,73 @@ def _template_value(v: Any, lang: str) -> Any:
     return v
 
 
-def _message(rule: Rule, row: dict[str, Any], subject_id: str, params: dict[str, Any],
-             as_of: dt.date, lang: str) -> str:
-    context = {k: _template_value(row[k], lang) for k in rule.template_fields}
-    context.update(params=params, subject_id=subject_id, as_of=_template_value(as_of, lang))
-    text = rule.templates[lang].render(context).strip()
+def _json_column(col: pd.Series) -> list[Any]:
+    """One column of finding rows as JSON-ready values, converted column-wise (dates to ISO text)."""
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        text = col.dt.strftime("%Y-%m-%d")
+        return [None if v is None or v != v else v for v in text.tolist()]
+    if isinstance(col.dtype, pd.BooleanDtype | pd.Int64Dtype) or pd.api.types.is_bool_dtype(col.dtype) \
+            or pd.api.types.is_integer_dtype(col.dtype):
+        return [None if v is pd.NA else _json_value(v) for v in col.astype(object).tolist()]
+    return [_json_object(v) for v in col.tolist()]
+
+
+def _json_object(v: Any) -> Any:
+    """``_json_value`` with the common cases of an object column (text, lists of text, None) first."""
+    t = type(v)
+    if t is str:
+        return mask_identity_numbers(v) if len(v) >= 10 else v
+    if v is None:
+        return None
+    if t is list:
+        return [_json_object(x) for x in v]
+    return _json_value(v)
+
+
+def _template_column(values: list[Any], lang: str) -> list[Any]:
+    return [_template_value(v, lang) for v in values]
+
+
+def _lokal_note(rule: Rule, lang: str) -> str:
     primary = rule.basis[0]
     if primary.kind == "lokal_rutine":
-        text = f"{text} {LOCAL_ROUTINE_NOTE[lang].format(citation=primary.citation)}"
-    return mask_identity_numbers(text)
+        return " " + LOCAL_ROUTINE_NOTE[lang].format(citation=primary.citation)
+    return ""
+
+
+def _rule_findings(rule: Rule, frame: pd.DataFrame, rows: np.ndarray, severities: Any,
+                   params: dict[str, Any], as_of: dt.date, lang: str) -> list[Finding]:
+    """The findings of one rule, its columns converted once rather than cell by cell."""
+    evidence_fields = list(rule.spec.evidence)
+    fields = list(dict.fromkeys([*evidence_fields, *sorted(rule.template_fields)]))
+    sub = frame.iloc[rows]
+    as_json = {k: _json_column(sub[k]) for k in fields}
+    for_text = {k: _template_column(as_json[k], lang) for k in rule.template_fields}
+    ids = [str(v) for v in sub["_id"].tolist()]
+    cases = sub["_case"].tolist()
+    template = rule.templates[lang]
+    note = _lokal_note(rule, lang)
+    basis = list(rule.basis)
+    subject_type = SubjectType(rule.subject)
+    base = {"params": params, "as_of": _template_value(as_of, lang)}
+    sev = [severities[i] for i in rows.tolist()]
+    out: list[Finding] = []
+    for j, subject_id in enumerate(ids):
+        context = {k: v[j] for k, v in for_text.items()}
+        context.update(base, subject_id=subject_id)
+        case = cases[j]
+        out.append(Finding.model_construct(
+            rule_id=rule.id,
+            severity=sev[j],
+            subject_type=subject_type,
+            subject_id=mask_identity_numbers(subject_id),
+            case_id=None if case is None else mask_identity_numbers(str(case)),
+            message=mask_identity_numbers(template.render(context).strip() + note),
+            evidence={k: as_json[k][j] for k in evidence_fields},
+            basis=basis,
+            status="open",
+        ))
+    return out
 
 
 def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation: Evaluation,
@@ -95,23 +154,10 @@ def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation:
     findings: list[Finding] = []
     measures: list[Measure] = []
     for rule in ruleset.rules.values():
-        frame = facts.frames[rule.subject]
         rows = evaluation.findings[rule.id]
         if len(rows):
-            needed = ["_id", "_case", *dict.fromkeys([*rule.spec.evidence, *sorted(rule.template_fields)])]
-            records = frame.iloc[rows][needed].to_dict("records")
-            for i, rec in zip(rows.tolist(), records, strict=True):
-                subject_id = str(rec["_id"])
-                findings.append(Finding(
-                    rule_id=rule.id,
-                    severity=evaluation.severities[rule.id][i],  # type: ignore[arg-type]
-                    subject_type=rule.subject,  # type: ignore[arg-type]
-                    subject_id=mask_identity_numbers(subject_id),
-                    case_id=None if rec["_case"] is None else mask_identity_numbers(str(rec["_case"])),
-                    message=_message(rule, rec, subject_id, ruleset.params, facts.as_of, lang),
-                    evidence={k: _json_value(rec[k]) for k in rule.spec.evidence},
-                    basis=list(rule.basis),
-                ))
+            findings.extend(_rule_findings(rule, facts.frames[rule.subject], rows, evaluation.severities[rule.id],
+                                           ruleset.params, facts.as_of, lang))
         population = int(evaluation.populations[rule.id].sum())
         n = len(rows)
         measures.append(Measure(

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .conditions import Condition, compile_condition
 from .errors import RulesetError, did_you_mean
 from .fields import FIELDS
+from .messages import Message, compile_message
 from .models import Basis, BasisKind
 
 __all__ = ["Rule", "Ruleset", "load_ruleset", "builtin_rulesets", "RuleSpec", "LocalText"]
@@ -91,7 +92,7 @@ class Rule:
     applies: Condition
     finding: Condition
     escalations: list[tuple[str, Condition]]  # (severity, condition), in declaration order
-    templates: dict[str, Any]  # lang -> jinja Template
+    templates: dict[str, Message]  # lang -> compiled message template
     template_fields: frozenset[str] = frozenset()  # the subject fields the messages use
 
     @property
@@ -370,7 +371,7 @@ def _compile_rule(rule_id: str, spec: RuleSpec, params: dict[str, Any], path: Pa
                                    f"'{spec.subject}'.{did_you_mean(var, allowed)}",
                                    file=str(path), line=line("message"))
             used.add(var)
-        templates[lang] = _JINJA.from_string(source)
+        templates[lang] = compile_message(_JINJA, source)
     return Rule(id=rule_id, spec=spec, applies=applies, finding=when, escalations=escalations,
                 templates=templates, template_fields=frozenset(used & set(fields)))
 
