@@ -11,11 +11,15 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__
 from .errors import KeRulesError
+
+if TYPE_CHECKING:
+    from .ruleset import Rule, Ruleset
 
 __all__ = ["main"]
 
@@ -110,49 +114,275 @@ def rules() -> None:
     """List the rules of a ruleset."""
 
 
-@rules.command("list")
-@click.option("--ruleset", "ruleset_name", default="nasjonal", show_default=True)
-@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
-def rules_list(ruleset_name: str, lang: str) -> None:
-    """Each rule with severity, subject and primary basis."""
+_RULE_WORDS: dict[str, dict[str, str]] = {
+    "nb": {"id": "ID", "severity": "ALVORLIGHET", "subject": "GJELDER", "title": "TITTEL",
+           "params": "parametre", "basis": "grunnlag", "raised": "skjerpes", "when_word": "når",
+           "off": "[slått av]", "ruleset": "Regelsett", "extends": "utvider", "none": "–",
+           "count": "{on} regler på, {off} slått av", "status": "status", "on_text": "på",
+           "off_text": "slått av i dette regelsettet", "population": "populasjon", "evidence": "evidens",
+           "title_word": "tittel", "severity_word": "alvorlighet", "subject_word": "gjelder"},
+    "en": {"id": "ID", "severity": "SEVERITY", "subject": "SUBJECT", "title": "TITLE",
+           "params": "params", "basis": "basis", "raised": "raised", "when_word": "when",
+           "off": "[disabled]", "ruleset": "Ruleset", "extends": "extends", "none": "–",
+           "count": "{on} rules enabled, {off} disabled", "status": "status", "on_text": "enabled",
+           "off_text": "disabled in this ruleset", "population": "population", "evidence": "evidence",
+           "title_word": "title", "severity_word": "severity", "subject_word": "subject"},
+}
+
+
+def _all_rules(ruleset_name: str) -> tuple[Ruleset, list[tuple[str, Rule | None, bool]]]:
+    """The ruleset and every rule in declaration order as (id, rule, enabled).
+
+    A loaded ruleset keeps only its enabled rules compiled. To show a disabled rule's severity,
+    basis and parameters as inherited, the ruleset is loaded once more through a throw-away file
+    that extends it and switches the disabled rules on: the ordinary loader then resolves them
+    exactly as it would if a municipality enabled them. A disabled rule that does not compile is
+    listed by id alone.
+    """
+    import tempfile
+
+    import yaml
+
     from . import load_ruleset
 
+    rs = load_ruleset(ruleset_name)
+    compiled: dict[str, Rule] = dict(rs.rules)
+    order: list[str] = list(rs.rules)
+    if rs.disabled:
+
+        def enabled_copy(ids: list[str]) -> Ruleset | None:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "enable-disabled.yaml"
+                doc = {"name": rs.name, "extends": rs.sources[-1], "rules": {i: {"enabled": True} for i in ids}}
+                path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+                try:
+                    return load_ruleset(path)
+                except KeRulesError:
+                    return None
+
+        full = enabled_copy(list(rs.disabled))
+        if full is not None:
+            order = list(full.rules)
+            compiled.update({i: full.rules[i] for i in rs.disabled if i in full.rules})
+        else:
+            for rule_id in rs.disabled:
+                one = enabled_copy([rule_id])
+                if one is not None and rule_id in one.rules:
+                    compiled[rule_id] = one.rules[rule_id]
+            order = list(rs.rules) + list(rs.disabled)
+    return rs, [(i, compiled.get(i), i in rs.rules) for i in order]
+
+
+def _params_used(rule: Rule, params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters in force that the rule reads: ``params.NAME`` in its conditions or messages,
+    and the parameter each field it uses is derived with (fields.py)."""
+    import re
+
+    from .fields import FIELDS
+
+    spec = rule.spec
+    catalogue = FIELDS[spec.subject]
+    fields = set(rule.fields) | set(spec.evidence) | set(rule.template_fields)
+    names = {catalogue[f].param for f in fields if f in catalogue and catalogue[f].param}
+    texts = [spec.applies_to, spec.when, *(s.when for s in spec.severity_when), spec.message.nb, spec.message.en]
+    names |= set(re.findall(r"\bparams\.(\w+)", " ".join(texts)))
+    return {k: v for k, v in params.items() if k in names}
+
+
+def _param_text(value: Any) -> str:
+    """A parameter value as a ruleset file writes it (true, 14, [helse, omsorg])."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_param_text(v) for v in value) + "]"
+    return "null" if value is None else str(value)
+
+
+def _rule_data(rule_id: str, rule: Rule | None, enabled: bool, params: dict[str, Any], lang: str,
+               full: bool = False) -> dict[str, Any]:
+    """One rule as plain data: what ``rules list``/``show`` print and ``--format json`` writes."""
+    if rule is None:
+        return {"id": rule_id, "enabled": enabled}
+    spec = rule.spec
+    data: dict[str, Any] = {
+        "id": rule_id,
+        "enabled": enabled,
+        "title": spec.title.get(lang),
+        "severity": spec.severity,
+        "severity_when": [{"severity": s.severity, "when": s.when} for s in spec.severity_when],
+        "subject": spec.subject,
+        "params": _params_used(rule, params),
+        "basis": [b.model_dump(mode="json") for b in spec.basis],
+    }
+    if full:
+        data.update({
+            "population": spec.population.get(lang) if spec.population else None,
+            "applies_to": rule.applies.text,
+            "when": rule.finding.text,
+            "evidence": list(spec.evidence),
+        })
+    return data
+
+
+def _echo_json(data: Any) -> None:
+    import json
+
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@rules.command("list")
+@click.option("--ruleset", "ruleset_name", default="nasjonal", show_default=True,
+              help="Built-in ruleset name (nasjonal, lund, stor-elvdal) or a path to a .yaml file.")
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_list(ruleset_name: str, lang: str, fmt: str) -> None:
+    """Every rule (disabled ones marked) with severity, subject, parameters in force and basis."""
     try:
-        rs = load_ruleset(ruleset_name)
+        rs, entries = _all_rules(ruleset_name)
     except KeRulesError as exc:
         _die(str(exc))
-    for rule in rs.rules.values():
-        click.echo(f"{rule.id:<22} {rule.severity:<7} {rule.subject:<12} {rule.spec.title.get(lang)}"
-                   f"  [{rule.basis[0].kind}: {rule.basis[0].citation}]")
-    for rule_id in rs.disabled:
-        click.echo(f"{rule_id:<22} (av / disabled)")
+    rows = [_rule_data(i, r, on, rs.params, lang) for i, r, on in entries]
+    if fmt == "json":
+        _echo_json(rows)
+        return
+    w = _RULE_WORDS[lang]
+    ext = f" ({w['extends']} {', '.join(rs.extends)})" if rs.extends else ""
+    click.echo(f"{w['ruleset']} {rs.name}{ext}: " + w["count"].format(on=len(rs.rules), off=len(rs.disabled)))
+
+    def severity(d: dict[str, Any]) -> str:
+        return "→".join([d.get("severity", ""), *(s["severity"] for s in d.get("severity_when", []))])
+
+    widths = [max(len(w[k]), *(len(x) for x in col)) for k, col in (
+        ("id", [d["id"] for d in rows]), ("severity", [severity(d) for d in rows]),
+        ("subject", [d.get("subject", "") for d in rows]))]
+    indent = " " * 2
+    label = max(len(w["params"]), len(w["basis"]), len(w["raised"])) + 2
+
+    def line(*cells: str) -> str:
+        padded = [c.ljust(n) for c, n in zip(cells, widths, strict=False)] + list(cells[len(widths):])
+        return "  ".join(padded).rstrip()
+
+    click.echo()
+    click.echo(line(w["id"], w["severity"], w["subject"], w["title"]))
+    for d in rows:
+        title = d.get("title", "") + ("" if d["enabled"] else f"  {w['off']}")
+        click.echo(line(d["id"], severity(d), d.get("subject", ""), title.strip()))
+        for s in d.get("severity_when", []):
+            click.echo(f"{indent}{w['raised'].ljust(label)}{s['severity']} {w['when_word']} {s['when']}")
+        if "params" in d:
+            shown = ", ".join(f"{k}={_param_text(v)}" for k, v in d["params"].items()) or w["none"]
+            click.echo(f"{indent}{w['params'].ljust(label)}{shown}")
+        kinds = max((len(b["kind"]) for b in d.get("basis", [])), default=0)
+        for n, b in enumerate(d.get("basis", [])):
+            head = w["basis"] if n == 0 else ""
+            click.echo(f"{indent}{head.ljust(label)}{b['kind'].ljust(kinds)}  {b['citation']}")
+        click.echo()
 
 
 @rules.command("show")
 @click.argument("rule_id")
-@click.option("--ruleset", "ruleset_name", default="nasjonal", show_default=True)
+@click.option("--ruleset", "ruleset_name", default="nasjonal", show_default=True,
+              help="Built-in ruleset name (nasjonal, lund, stor-elvdal) or a path to a .yaml file.")
 @click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
-def rules_show(rule_id: str, ruleset_name: str, lang: str) -> None:
-    """One rule in full: conditions, parameters in force, basis."""
-    from . import load_ruleset
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_show(rule_id: str, ruleset_name: str, lang: str, fmt: str) -> None:
+    """One rule in full: title, severity, population, conditions, parameters in force, basis, evidence."""
+    from .errors import did_you_mean
+    from .fields import FIELDS
 
     try:
-        rs = load_ruleset(ruleset_name)
-        rule = rs.rule(rule_id)
+        rs, entries = _all_rules(ruleset_name)
     except KeRulesError as exc:
         _die(str(exc))
-    except KeyError as exc:
-        _die(str(exc.args[0]))
-    spec = rule.spec
-    click.echo(f"{rule.id}: {spec.title.get(lang)}")
-    click.echo(f"  severity:   {spec.severity}" + "".join(
-        f"; {s.severity} when {s.when}" for s in spec.severity_when))
-    click.echo(f"  subject:    {spec.subject}")
-    if spec.population:
-        click.echo(f"  population: {spec.population.get(lang)}")
-    click.echo(f"  applies_to: {rule.applies.text}")
-    click.echo(f"  when:       {rule.finding.text}")
-    used = sorted(p for p in rs.params if f"params.{p}" in f"{spec.applies_to} {spec.when}")
-    click.echo("  params:     " + (", ".join(f"{p}={rs.params[p]!r}" for p in used) or "–"))
-    for b in spec.basis:
-        click.echo(f"  basis:      [{b.kind}] {b.citation}" + (f" <{b.url}>" if b.url else ""))
+    by_id = {i.upper(): (i, r, on) for i, r, on in entries}
+    if rule_id.strip().upper() not in by_id:
+        hint = did_you_mean(rule_id.strip().upper(), list(by_id))
+        _die(f"no rule '{rule_id}' in ruleset '{rs.name}'.{hint} `ke-rules rules list` shows them all.")
+    found_id, rule, enabled = by_id[rule_id.strip().upper()]
+    d = _rule_data(found_id, rule, enabled, rs.params, lang, full=True)
+    if fmt == "json":
+        _echo_json({"ruleset": rs.name, **d})
+        return
+    w = _RULE_WORDS[lang]
+    if rule is None:
+        click.echo(f"{found_id}  {w['off']}")
+        return
+    rows: list[tuple[str, str]] = [
+        (w["title_word"], d["title"]),
+        (w["status"], w["on_text"] if enabled else w["off_text"]),
+        (w["severity_word"], d["severity"] + "".join(
+            f"; {s['severity']} {w['when_word']} {s['when']}" for s in d["severity_when"])),
+        (w["subject_word"], d["subject"]),
+        (w["population"], d["population"] or w["none"]),
+        ("applies_to", d["applies_to"]),
+        ("when", d["when"]),
+        (w["params"], ", ".join(f"{k}={_param_text(v)}" for k, v in d["params"].items()) or w["none"]),
+    ]
+    catalogue = FIELDS[d["subject"]]
+    for n, name in enumerate(d["evidence"]):
+        info = catalogue.get(name)
+        rows.append((w["evidence"] if n == 0 else "", name + (f" — {getattr(info, lang)}" if info else "")))
+    for n, b in enumerate(d["basis"]):
+        rows.append((w["basis"] if n == 0 else "", f"[{b['kind']}] {b['citation']}"))
+        if b["url"]:
+            rows.append(("", f"  {b['url']}"))
+    width = max(len(k) for k, _ in rows) + 2
+    click.echo(f"{found_id} ({rs.name})")
+    for key, value in rows:
+        click.echo(f"  {key.ljust(width)}{value}")
+
+
+@main.command()
+@click.argument("out_path", metavar="OUT.xlsx", type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
+              help="Language of the explanation sheet (LES_MEG in bokmål, README in English).")
+@click.option("--force", is_flag=True, help="Overwrite OUT.xlsx if it exists.")
+def template(out_path: Path, lang: str, force: bool) -> None:
+    """Write an empty input workbook: one sheet per table, drop-down lists, date formats, explanations."""
+    from .template import write_template
+
+    if out_path.suffix.lower() != ".xlsx":
+        _die(f"{out_path.name}: the template is an Excel workbook; give a file name ending in .xlsx.")
+    if out_path.exists() and not force:
+        _die(f"{out_path} exists already; use --force to overwrite it.")
+    try:
+        write_template(out_path, lang=lang)
+    except OSError as exc:
+        _die(f"cannot write {out_path}: {exc}.")
+    click.echo(f"ke-rules: {'skrev malen' if lang == 'nb' else 'wrote the template'} {out_path}", err=True)
+
+
+@main.command()
+@click.option("--cases", "n_cases", type=click.IntRange(min=0), required=True, help="Number of cases (saker).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed: the same seed gives the same file.")
+@click.option("--output", "-o", "output", type=click.Path(path_type=Path), required=True,
+              help="A .xlsx or .json file, or a folder for .csv files.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="The day the snapshot describes (default: today in Europe/Oslo).")
+@click.option("--with-input-warnings", "input_warnings", is_flag=True,
+              help="Also include the input warnings rules.md defines (e.g. a past meeting still 'planned').")
+def synth(n_cases: int, seed: int, output: Path, as_of: str | None, input_warnings: bool) -> None:
+    """Write a synthetic KE snapshot (for trying ke-rules, tests and benchmarks).
+
+    The output's suffix picks the format: .xlsx, .json, or (no suffix, or an existing
+    folder) a folder of .csv files. The data has no input errors or warnings and holds
+    values on both sides of every rule's boundary at the --as-of date.
+    """
+    from . import _as_date
+    from .synth import generate, write_snapshot
+
+    suffix = output.suffix.lower()
+    if suffix not in (".xlsx", ".json") and suffix and not output.is_dir():
+        _die(f"cannot tell the format of '{output}': use a .xlsx or .json file, or a folder (no suffix) for csv.")
+    try:
+        day = _as_date(as_of)
+        started = time.perf_counter()
+        snapshot = generate(n_cases, seed=seed, as_of=day, input_warnings=input_warnings)
+        write_snapshot(snapshot, output)
+    except KeRulesError as exc:
+        _die(str(exc))
+    except OSError as exc:
+        _die(f"cannot write {output}: {exc}.")
+    rows = sum(len(v) for v in snapshot.values())
+    click.echo(f"ke-rules: wrote {output} ({n_cases} cases, {rows} rows, seed {seed}, as of {day.isoformat()}) "
+               f"in {time.perf_counter() - started:.1f} s", err=True)
