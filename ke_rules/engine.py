@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -38,9 +40,10 @@ from .errors import EngineError
 from .facts import Facts
 from .ruleset import Rule, Ruleset
 
-__all__ = ["Match", "Evaluation", "evaluate_facts", "SESSION_SIZE"]
+__all__ = ["Match", "Evaluation", "evaluate_facts", "worker_count", "SESSION_SIZE", "PARALLEL_FROM"]
 
 SESSION_SIZE = 256
+PARALLEL_FROM = 50_000  # facts: below this, forking a second engine costs more than it saves
 _RULESET = "ke"
 _SENTINEL = "__session__"
 _counter = itertools.count()
@@ -89,10 +92,10 @@ def _definitions(ruleset: Ruleset, hits: list[Match]) -> dict[str, Any]:
     return {_RULESET: rules}
 
 
-def _fact_rows(frame: pd.DataFrame, subject: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+def _fact_rows(frame: pd.DataFrame, subject: str, fields: list[str], rows: np.ndarray) -> Iterator[dict[str, Any]]:
     """Facts as plain JSON-able dicts; empty values are left out (an empty field matches nothing)."""
     cols = {f: _plain(frame[f]) for f in fields}
-    for i in range(len(frame)):
+    for i in rows.tolist():
         fact: dict[str, Any] = {"t": subject, "_i": i}
         for f, values in cols.items():
             v = values[i]
@@ -116,31 +119,111 @@ def _plain(col: pd.Series) -> list[Any]:
             (bool(v) if isinstance(v, np.bool_) else v) for v in col.astype(object).tolist()]
 
 
-def evaluate_facts(ruleset: Ruleset, facts: Facts, session_size: int = SESSION_SIZE) -> Evaluation:
-    """Assert every subject's fact into durable-rules; return findings, severities and populations."""
+Job = tuple[str, np.ndarray]  # (subject, row positions to assert)
+
+
+def worker_count(facts: Facts, workers: int | None = None) -> int:
+    """How many processes to evaluate with: ``workers`` if given, else both cores for big runs."""
+    if workers is not None:
+        return max(1, workers)
+    total = sum(len(f) for f in facts.frames.values())
+    if total < PARALLEL_FROM or not hasattr(os, "fork"):
+        return 1
+    return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def evaluate_facts(ruleset: Ruleset, facts: Facts, session_size: int = SESSION_SIZE,
+                   workers: int | None = None) -> Evaluation:
+    """Assert every subject's fact into durable-rules; return findings, severities and populations.
+
+    Only facts inside some rule's population are asserted (every rule's conditions start
+    with its population, so no other fact can match). With ``workers`` > 1 the facts are
+    split into that many parts, evaluated in forked processes, each with its own engine;
+    matches are sets of row positions, so the result does not depend on the split.
+    """
+    by_subject: dict[str, list[Rule]] = {}
+    for rule in ruleset.rules.values():
+        by_subject.setdefault(rule.subject, []).append(rule)
+    populations = {rule.id: rule.applies.mask(facts.frames[rule.subject]) for rule in ruleset.rules.values()}
+    jobs: list[Job] = []
+    for subject, rules in by_subject.items():
+        frame = facts.frames[subject]
+        anyone = np.zeros(len(frame), dtype=bool)
+        for rule in rules:
+            anyone |= populations[rule.id]
+        jobs.append((subject, np.flatnonzero(anyone)))
+    n = worker_count(facts, workers)
+    if n == 1:
+        hits, asserted, sessions, retried = _run_jobs(ruleset, facts, jobs, session_size)
+    else:
+        hits, asserted, sessions, retried = _run_parallel(ruleset, facts, jobs, session_size, n)
+    return _collect(ruleset, facts, hits, populations, asserted, sessions, retried)
+
+
+def _run_parallel(ruleset: Ruleset, facts: Facts, jobs: list[Job], session_size: int,
+                  n: int) -> tuple[list[Match], int, int, int]:
+    """Split every subject's rows into ``n`` parts; this process takes part 0, forked children the rest."""
+    parts: list[list[Job]] = [[] for _ in range(n)]
+    for subject, rows in jobs:
+        for k, chunk in enumerate(np.array_split(rows, n)):
+            parts[k].append((subject, chunk))
+    ctx = multiprocessing.get_context("fork")
+    children = []
+    for k in range(1, n):
+        receive, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(ruleset, facts, parts[k], session_size, send), daemon=True)
+        proc.start()
+        send.close()
+        children.append((proc, receive))
+    hits, asserted, sessions, retried = _run_jobs(ruleset, facts, parts[0], session_size)
+    for proc, receive in children:
+        try:
+            status, payload = receive.recv()
+        except EOFError:
+            proc.join()
+            raise EngineError(f"a rule engine worker process stopped without a result (exit code {proc.exitcode})") \
+                from None
+        proc.join()
+        if status != "ok":
+            raise EngineError(f"a rule engine worker process failed: {payload}")
+        hits.extend(payload[0])
+        asserted += payload[1]
+        sessions += payload[2]
+        retried += payload[3]
+    return hits, asserted, sessions, retried
+
+
+def _child(ruleset: Ruleset, facts: Facts, jobs: list[Job], session_size: int, send: Any) -> None:
+    try:
+        result: tuple[str, Any] = ("ok", _run_jobs(ruleset, facts, jobs, session_size))
+    except BaseException as exc:  # reported to the parent, which raises EngineError
+        result = ("error", f"{type(exc).__name__}: {exc}")
+    send.send(result)
+    send.close()
+
+
+def _run_jobs(ruleset: Ruleset, facts: Facts, jobs: list[Job],
+              session_size: int) -> tuple[list[Match], int, int, int]:
     hits: list[Match] = []
     host = _Host()
     host.register_rulesets(_definitions(ruleset, hits))
     asserted = sessions = retried = 0
-    by_subject: dict[str, list[Rule]] = {}
-    for rule in ruleset.rules.values():
-        by_subject.setdefault(rule.subject, []).append(rule)
-
+    fields_of = {subject: sorted(set().union(*(r.fields for r in ruleset.rules.values() if r.subject == subject)))
+                 for subject, _ in jobs}
     run_id = next(_counter)
 
     def new_session() -> str:
         nonlocal sessions
         sessions += 1
-        sid = f"{run_id}-{sessions}"
+        sid = f"{os.getpid()}-{run_id}-{sessions}"
         _assert(host, {"t": _SENTINEL, "sid": sid, "_i": -1}, sentinel=True)
         return sid
 
-    for subject, rules in by_subject.items():
+    for subject, rows in jobs:
         frame = facts.frames[subject]
-        fields = sorted(set().union(*(r.fields for r in rules)))
         sid = ""
         in_session = session_size
-        for fact in _fact_rows(frame, subject, fields):
+        for fact in _fact_rows(frame, subject, fields_of[subject], rows):
             if in_session >= session_size:
                 if sid:
                     host.delete_state(_RULESET, sid)
@@ -161,8 +244,7 @@ def evaluate_facts(ruleset: Ruleset, facts: Facts, session_size: int = SESSION_S
             in_session += 1
         if sid:
             host.delete_state(_RULESET, sid)
-
-    return _collect(ruleset, facts, hits, asserted, sessions, retried)
+    return hits, asserted, sessions, retried
 
 
 def _assert(host: _Host, fact: dict[str, Any], sentinel: bool = False) -> None:
@@ -176,8 +258,8 @@ def _assert(host: _Host, fact: dict[str, Any], sentinel: bool = False) -> None:
         raise EngineError(f"a rule action failed inside durable-rules: {state['exception']}")
 
 
-def _collect(ruleset: Ruleset, facts: Facts, hits: list[Match], asserted: int, sessions: int,
-             retried: int) -> Evaluation:
+def _collect(ruleset: Ruleset, facts: Facts, hits: list[Match], populations: dict[str, np.ndarray],
+             asserted: int, sessions: int, retried: int) -> Evaluation:
     found: dict[str, set[int]] = {r: set() for r in ruleset.rules}
     steps: dict[str, dict[int, set[int]]] = {r: {} for r in ruleset.rules}  # rule -> step -> rows
     for key, i in hits:
@@ -188,10 +270,9 @@ def _collect(ruleset: Ruleset, facts: Facts, hits: list[Match], asserted: int, s
             found[key].add(i)
     findings: dict[str, np.ndarray] = {}
     severities: dict[str, dict[int, str]] = {}
-    populations: dict[str, np.ndarray] = {}
     for rule in ruleset.rules.values():
         frame = facts.frames[rule.subject]
-        population = rule.applies.mask(frame)
+        population = populations[rule.id]
         matched = population & rule.finding.mask(frame)
         got = np.array(sorted(found[rule.id]), dtype=np.int64)
         _agree(rule.id, np.flatnonzero(matched), got)
@@ -205,7 +286,6 @@ def _collect(ruleset: Ruleset, facts: Facts, hits: list[Match], asserted: int, s
                 severity[i] = level
         findings[rule.id] = got
         severities[rule.id] = severity
-        populations[rule.id] = population
     return Evaluation(findings=findings, severities=severities, populations=populations,
                       facts_asserted=asserted, sessions=sessions, collisions_retried=retried)
 

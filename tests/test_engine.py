@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 
 import numpy as np
@@ -49,12 +50,25 @@ def _facts(n_coordinators: int, n_meetings: int, seed: int) -> Facts:
     return Facts(as_of=D, frames=frames, problems=[])
 
 
+def _in_some_population(ruleset, facts) -> int:
+    total = 0
+    for subject, frame in facts.frames.items():
+        anyone = np.zeros(len(frame), dtype=bool)
+        for rule in ruleset.rules.values():
+            if rule.subject == subject:
+                anyone |= rule.applies.mask(frame)
+        total += int(anyone.sum())
+    return total
+
+
 @pytest.mark.slow
-def test_no_match_lost_over_120k_subjects():
+@pytest.mark.parametrize("workers", [1, 2])
+def test_no_match_lost_over_120k_subjects(workers):
     facts = _facts(40_000, 80_000, seed=7)
     ruleset = ke_rules.load_ruleset("nasjonal")
-    ev = evaluate_facts(ruleset, facts)
-    assert ev.facts_asserted == 120_000
+    ev = evaluate_facts(ruleset, facts, workers=workers)
+    # only facts inside some rule's population go to the engine; no other fact can match
+    assert ev.facts_asserted == _in_some_population(ruleset, facts) > 50_000
     coord = facts.frames["coordinator"]
     # independent computation in plain Python
     expected_load = [i for i, (n, lim) in enumerate(zip(coord["active_cases"], coord["limit"], strict=True))
@@ -71,15 +85,46 @@ def test_no_match_lost_over_120k_subjects():
             expected_lead.append(i)
     assert ev.findings["KE-INVITE-LEAD"].tolist() == expected_lead
     assert len(expected_load) > 5_000 and len(expected_lead) > 5_000
-    assert ev.sessions >= 120_000 // 256
+    assert ev.sessions >= ev.facts_asserted // 256
 
 
 def test_sessions_are_small_and_the_sentinel_keeps_them_deletable():
-    # every fact unhandled by the rules (no finding anywhere) must still not crash on delete
+    # every fact in the population but unhandled by the rules (no finding) must still not crash on delete
     facts = _facts(3_000, 0, seed=1)
-    facts.frames["coordinator"]["active_cases"] = 0
+    facts.frames["coordinator"]["active_cases"] = 1
+    facts.frames["coordinator"]["limit"] = 5
     ev = evaluate_facts(ke_rules.load_ruleset("nasjonal"), facts, session_size=1)
-    assert ev.findings["KE-COORD-LOAD"].size == 0 and ev.sessions == 3_000
+    assert ev.findings["KE-COORD-LOAD"].size == 0 and ev.sessions == ev.facts_asserted == 3_000
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_parallel_evaluation_gives_the_same_evaluation_as_one_process(workers):
+    facts = _facts(2_000, 4_000, seed=11)
+    ruleset = ke_rules.load_ruleset("nasjonal")
+    one = evaluate_facts(ruleset, facts, workers=1)
+    many = evaluate_facts(ruleset, facts, workers=workers)
+    for rule_id in ruleset.rules:
+        assert one.findings[rule_id].tolist() == many.findings[rule_id].tolist()
+        assert one.severities[rule_id] == many.severities[rule_id]
+        assert one.populations[rule_id].tolist() == many.populations[rule_id].tolist()
+    assert one.facts_asserted == many.facts_asserted
+
+
+def test_a_failing_worker_process_is_an_engine_error(monkeypatch):
+    import ke_rules.engine as eng
+
+    facts = _facts(300, 300, seed=5)
+    original = eng._run_jobs
+
+    def broken_in_child(ruleset, facts_, jobs, session_size):
+        if os.getpid() != parent:
+            raise RuntimeError("boom")
+        return original(ruleset, facts_, jobs, session_size)
+
+    parent = os.getpid()
+    monkeypatch.setattr(eng, "_run_jobs", broken_in_child)
+    with pytest.raises(EngineError, match="worker process failed: RuntimeError: boom"):
+        evaluate_facts(ke_rules.load_ruleset("nasjonal"), facts, workers=2)
 
 
 def test_engine_disagreement_is_an_error_not_a_silent_loss(monkeypatch):
