@@ -13,7 +13,6 @@ import hashlib
 import io
 import itertools
 import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,15 +21,13 @@ import pandas as pd
 
 from .errors import InputRefused, did_you_mean
 from .models import InputProblem, Severity
+from .privacy import identity_number_problems, scan_sheets
 from .schema import TABLES, resolve_table_name
 from .values import ProblemCode, is_empty
 from .vocabulary import normalise_name
+from .xlsx_guard import check_xlsx
 
 __all__ = ["RawTable", "RawSnapshot", "read_snapshot"]
-
-# A zip whose members claim more than this many uncompressed bytes is not read (bomb guard).
-MAX_UNCOMPRESSED_BYTES = 2_000_000_000
-MAX_COMPRESSION_RATIO = 200
 
 # Sheets skipped silently (folded names): the template's help sheet (LES_MEG / README) and its
 # hidden drop-down lists (LISTER); see template.py.
@@ -84,7 +81,9 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
                 f"{p.name}: ukjent filtype '{p.suffix}'; bruk .xlsx, .json eller en mappe med .csv "
                 "(unknown file type; use .xlsx, .json or a folder of .csv files)."
             )
-    problems: list[InputProblem] = []
+    # identity numbers are counted per table and column in the raw cells, so a number in a column
+    # we ignore or in a row set aside is still reported (the count only; outputs mask the number)
+    problems: list[InputProblem] = identity_number_problems(scan_sheets(sheets))
     tables = _map_tables(sheets, problems)
     if "cases" not in tables:
         raise InputRefused(
@@ -104,7 +103,7 @@ ColumnSheet = tuple[list[object], list[list[object]], list[int], bool]
 def _read_xlsx(name: str, data: bytes) -> dict[str, Sheet]:
     from python_calamine import CalamineWorkbook
 
-    _guard_zip(name, data)
+    data = check_xlsx(name, data)  # signature, zip, bomb, DOCTYPE, merged header, formulas, used range
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several types for broken files
@@ -125,25 +124,6 @@ def _read_xlsx(name: str, data: bytes) -> dict[str, Sheet]:
         header, body = rows[0], rows[1:]
         out[sheet_name] = (list(header), [list(r) for r in body], list(range(2, len(body) + 2)))
     return out
-
-
-def _guard_zip(name: str, data: bytes) -> None:
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-            raise InputRefused(
-                f"{name}: filen er kryptert (passordbeskyttet) eller i gammelt .xls-format "
-                "(the file is encrypted/password-protected or an old .xls workbook)."
-            ) from None
-        raise InputRefused(f"{name}: ikke en gyldig .xlsx-fil (not a valid .xlsx file: not a zip archive).") from None
-    total = sum(i.file_size for i in zf.infolist())
-    packed = max(1, sum(i.compress_size for i in zf.infolist()))
-    if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_COMPRESSION_RATIO and total > 50_000_000:
-        raise InputRefused(
-            f"{name}: arbeidsboken pakkes ut til {total:,} byte; den leses ikke "
-            "(the workbook expands to an unreasonable size, a possible decompression bomb)."
-        )
 
 
 def _decode(name: str, data: bytes) -> str:

@@ -95,6 +95,7 @@ PROBLEM_TEXT: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.UNKNOWN_TABLE: ("ukjent ark eller tabell; ignoreres", "unknown sheet or table; ignored"),
     ProblemCode.ABSENT_TABLE: ("tabellen mangler; regnes som tom", "table absent; taken as no rows"),
     ProblemCode.EXTRA_CELLS: ("verdier utenfor siste kolonne ignoreres", "values beyond the last column are ignored"),
+    ProblemCode.IDENTITY_NUMBER: ("fødselsnummer, D- eller H-nummer funnet (antall celler: {detail}); maskert i alle utdata", "personal identity number (fødselsnummer, D- or H-number) found (cells: {detail}); masked in every output"),
 }
 
 
@@ -112,7 +113,7 @@ class InputProblem(BaseModel):
     code: ProblemCode
     detail: str | None = Field(default=None, exclude=True)
 
-    @field_validator("value", "detail", mode="before")
+    @field_validator("table", "column", "value", "detail", mode="before")
     @classmethod
     def _mask(cls, v: Any) -> Any:
         if v is None:
@@ -124,6 +125,8 @@ class InputProblem(BaseModel):
 
     def text(self, lang: str = "nb") -> str:
         base = PROBLEM_TEXT[self.code][0 if lang == "nb" else 1]
+        if "{detail}" in base:  # the detail belongs inside the text, e.g. a count
+            return base.replace("{detail}", self.detail or "?")
         return f"{base} ({self.detail})" if self.detail else base
 
 

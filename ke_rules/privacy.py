@@ -1,27 +1,338 @@
 """Personal identity numbers never reach an output.
 
 A Norwegian fødselsnummer, D-number or H-number is 11 digits, optionally written
-with a space after the sixth. Outputs mask every such run of 11 digits, whether or
-not its check digits are valid: a mistyped number is still someone's number, and a
-masked harmless value costs less than a leaked identity.
+with a space after the sixth. Two jobs are kept apart here:
+
+**Masking is broad.** :func:`mask_identity_numbers` masks every run of 11 digits
+(or 6 + space + 5), whether or not its check digits are valid: a mistyped number is
+still someone's number, and a masked harmless value costs less than a leaked
+identity. It also masks a run of exactly 10 digits whose zero-padded form *is* a valid
+number: Excel drops the leading zero of a number typed into a General cell, so
+``01019912345`` arrives as ``1019912345`` (everyone born on the 1st to the 9th of a
+month). A 10-digit run that is not a valid number when padded is left alone.
+
+**Detection is exact.** :func:`is_identity_number` and :func:`kind_of_identity_number`
+check the date and both check digits; :func:`scan_identity_numbers` and
+:func:`scan_sheets` count, per table and column, the cells that hold a valid number
+(in the runs masking masks, or as a whole-number cell), and
+:func:`identity_number_problems` turns the counts into input-problem notices. The
+counting is vectorised: the text cells of a column are joined and their digit runs
+found with numpy over the code points, then check digits are computed for the runs
+of the right length only (about 0.2 s of CPU per million cells).
+
+The rules checked (Skatteetaten; the 2032 change is Folkeregisteret's "nytt
+fødselsnummer fra 2032"):
+
+- digits 1–6 are a date ``DDMMYY``. A **D-number** adds 4 to the first digit (day
+  41–71); an **H-number** (hjelpenummer) adds 4 to the third (month 41–52).
+  Synthetic test numbers also shift the month: Skatteetaten's Tenor test data adds
+  80 (month 81–92), NAV's adds 40, on fødselsnumre and D-numbers alike. They are
+  accepted (a test number in a KE file is worth reporting too); one with a shifted
+  month and an unshifted day is reported as an ``h-nummer``, one with a shifted day
+  as a ``d-nummer``. The century cannot be read from numbers issued from 2032, so
+  the individual number is not checked against the year and 29 February is valid in
+  every year ``YY`` divisible by 4.
+- ``K1`` (digit 10): with weights 3, 7, 6, 1, 8, 9, 4, 5, 2 over digits 1–9,
+  ``(weighted sum + K1) mod 11`` must be 0 for numbers issued before 2032 and may be
+  0, 1, 2 or 3 for numbers issued from 2032. Both kinds are in use from 2032 on, so
+  a number is valid when the remainder is 0–3 (the classic rule is the case 0).
+- ``K2`` (digit 11) keeps the classic rule: with weights 5, 4, 3, 2, 7, 6, 5, 4, 3, 2
+  over digits 1–10 (``K1`` included), ``(weighted sum + K2) mod 11 == 0``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, Literal
 
-__all__ = ["mask_identity_numbers", "looks_like_identity_number"]
+import numpy as np
 
-_PNR = re.compile(r"(?<!\d)(\d{6}) ?(\d{5})(?!\d)")
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .models import InputProblem
+
+__all__ = [
+    "mask_identity_numbers",
+    "looks_like_identity_number",
+    "is_identity_number",
+    "kind_of_identity_number",
+    "IdentityKind",
+    "scan_identity_numbers",
+    "scan_cells",
+    "scan_sheets",
+    "identity_number_problems",
+]
+
+IdentityKind = Literal["fødselsnummer", "d-nummer", "h-nummer"]
+
+# an 11-digit run (6 + optional space + 5), or a 10-digit run that may have lost its leading zero
+_PNR = re.compile(r"(?<!\d)(?:(\d{6}) ?(\d{5})|(\d{10}))(?!\d)")
 _MASK = "***********"
+
+_W1 = np.array([3, 7, 6, 1, 8, 9, 4, 5, 2], dtype=np.int64)
+_W2 = np.array([5, 4, 3, 2, 7, 6, 5, 4, 3, 2], dtype=np.int64)
+_MAX_DAY = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+_KINDS: tuple[IdentityKind | None, ...] = (None, "fødselsnummer", "d-nummer", "h-nummer")
+
+
+def _kinds(numbers: Sequence[str]) -> np.ndarray:
+    """Kind code per 11-digit ASCII string (0 invalid, 1 fødselsnummer, 2 D-number, 3 H-number)."""
+    if not numbers:
+        return np.zeros(0, dtype=np.int8)
+    raw = np.frombuffer("".join(numbers).encode("ascii"), dtype=np.uint8)
+    return _kinds_of_digits(raw.reshape(len(numbers), 11).astype(np.int64) - 48)
+
+
+def _kinds_of_digits(d: np.ndarray) -> np.ndarray:
+    """Kind code per row of an (n, 11) array of digit values, vectorised: date, K1 (2032 rule) and K2."""
+    day = d[:, 0] * 10 + d[:, 1]
+    month = d[:, 2] * 10 + d[:, 3]
+    year = d[:, 4] * 10 + d[:, 5]
+    d_number = day > 40
+    day = np.where(d_number, day - 40, day)
+    shift = np.where(month > 80, 80, np.where(month > 40, 40, 0))
+    month = month - shift
+    month_ok = (month >= 1) & (month <= 12)
+    max_day = _MAX_DAY[np.where(month_ok, month, 0)]
+    date_ok = month_ok & (day >= 1) & (day <= max_day) & ~((month == 2) & (day == 29) & (year % 4 != 0))
+    k1_ok = (d[:, :9] @ _W1 + d[:, 9]) % 11 <= 3
+    k2_ok = (d[:, :10] @ _W2 + d[:, 10]) % 11 == 0
+    kind = np.where(d_number, 2, np.where(shift > 0, 3, 1))
+    return np.where(date_ok & k1_ok & k2_ok, kind, 0).astype(np.int8)
+
+
+def _ascii(digits: str) -> str:
+    """Decimal digits of any script (``\\d`` matches them all) as ASCII digits, same length."""
+    return digits if digits.isascii() else f"{int(digits):0{len(digits)}d}"
+
+
+def _digits(text: str) -> str | None:
+    """The 11 digits of ``text`` (11 digits, or 6 + one space + 5), else None."""
+    if len(text) == 12 and text[6] == " ":
+        text = text[:6] + text[7:]
+    if len(text) != 11 or not text.isdecimal():
+        return None
+    return _ascii(text)
+
+
+def kind_of_identity_number(digits: str) -> IdentityKind | None:
+    """``"fødselsnummer"``, ``"d-nummer"`` or ``"h-nummer"`` when ``digits`` is a valid number, else None.
+
+    ``digits`` is 11 digits, optionally with one space after the sixth (surrounding
+    whitespace is ignored). Date and both check digits are checked, including the
+    check-digit rule for numbers issued from 2032 (see the module docstring).
+    """
+    if not isinstance(digits, str):
+        return None
+    clean = _digits(digits.strip())
+    if clean is None:
+        return None
+    return _KINDS[int(_kinds([clean])[0])]
+
+
+def is_identity_number(digits: str) -> bool:
+    """True when ``digits`` is a valid fødselsnummer, D-number or H-number (see :func:`kind_of_identity_number`)."""
+    return kind_of_identity_number(digits) is not None
+
+
+def _mask_match(m: re.Match[str]) -> str:
+    ten = m.group(3)
+    if ten is None:
+        return _MASK
+    return _MASK[:10] if _kinds(["0" + _ascii(ten)])[0] else ten
 
 
 def mask_identity_numbers(text: str) -> str:
-    """Replace every 11-digit run (optionally 6+space+5) with asterisks."""
-    if len(text) < 11:
+    """Replace every 11-digit run (optionally 6+space+5) with asterisks.
+
+    A 10-digit run is masked too when it is a valid number once its lost leading
+    zero is put back; any other 10- or 12-digit run is left as it is.
+    """
+    if len(text) < 10:
         return text
-    return _PNR.sub(_MASK, text)
+    return _PNR.sub(_mask_match, text)
 
 
 def looks_like_identity_number(text: str) -> bool:
-    return bool(_PNR.search(text))
+    """True when :func:`mask_identity_numbers` would change ``text``."""
+    return mask_identity_numbers(text) != text
+
+
+# --- counting cells that hold a valid number
+
+# cell type -> 1 text, 2 number (bool is not a number here); anything else is skipped
+_CELL_KIND: dict[type, int] = {str: 1, np.str_: 1, int: 2, float: 2, **{
+    t: 2 for t in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+                   np.float16, np.float32, np.float64)}}
+_CHUNK_CHARS = 4_000_000
+
+
+def _valid_runs(texts: Sequence[str], ends: np.ndarray) -> np.ndarray:
+    """Index (into ``texts``) of each valid identity number found in ``texts``; one entry per number.
+
+    The same runs as the masking regex: a run of exactly 11 digits, 6 digits + one
+    space + 5 digits, or exactly 10 digits (zero-padded), each bounded by non-digits.
+    Found with numpy over the code points of the newline-joined text (``ends``: the
+    offset just past each text in it), so no Python code runs per cell or per match.
+    """
+    joined = "\n".join(texts)
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    is_digit = (cp >= 48) & (cp <= 57)
+    other: dict[int, int] = {}  # digits of other scripts, which the regex's \d matches too
+    if not joined.isascii():
+        other = {c: int(chr(c)) for c in np.unique(cp[cp > 127]).tolist() if chr(c).isdecimal()}
+        if other:
+            is_digit |= np.isin(cp, list(other))
+
+    def value(at: np.ndarray) -> np.ndarray:  # digit values at the positions ``at``
+        out = cp[at].astype(np.int64) - 48
+        for c, v in other.items():
+            out[cp[at] == c] = v
+        return out
+
+    edges = np.zeros(len(cp) + 2, dtype=np.int8)
+    edges[1:-1] = is_digit
+    edges = np.diff(edges)
+    starts = np.flatnonzero(edges == 1)  # first digit of each run
+    stops = np.flatnonzero(edges == -1)  # one past its last digit
+    lengths = stops - starts
+    rows: list[np.ndarray] = []
+    where: list[np.ndarray] = []
+    eleven = starts[lengths == 11]
+    if len(eleven):
+        rows.append(value(eleven[:, None] + np.arange(11)))
+        where.append(eleven)
+    ten = starts[lengths == 10]
+    if len(ten):
+        rows.append(np.concatenate([np.zeros((len(ten), 1), dtype=np.int64), value(ten[:, None] + np.arange(10))],
+                                   axis=1))
+        where.append(ten)
+    if len(starts) > 1:
+        six = np.flatnonzero((lengths[:-1] == 6) & (lengths[1:] == 5) & (starts[1:] == stops[:-1] + 1))
+        six = six[cp[stops[six]] == 32]  # the one character between is a space
+        if len(six):
+            rows.append(np.concatenate([value(starts[six][:, None] + np.arange(6)),
+                                        value(starts[six + 1][:, None] + np.arange(5))], axis=1))
+            where.append(starts[six])
+    if not rows:
+        return np.zeros(0, dtype=np.int64)
+    valid = _kinds_of_digits(np.concatenate(rows)) > 0
+    return np.searchsorted(ends, np.concatenate(where)[valid], side="right")
+
+
+def scan_cells(cells: Iterable[object]) -> int:
+    """How many of ``cells`` hold a valid identity number.
+
+    Text cells are searched for the runs :func:`mask_identity_numbers` masks (11
+    digits, 6 + space + 5, and 10 digits that are valid once the lost leading zero is
+    put back); whole-number cells of 10 or 11 digits (Excel, JSON) are read
+    zero-padded to 11 digits. Dates, booleans and empty cells are skipped. Everything
+    after the split by cell type is vectorised.
+    """
+    arr = cells if isinstance(cells, np.ndarray) else np.fromiter(cells, dtype=object)
+    kinds = np.fromiter(map(_CELL_KIND.get, map(type, arr), repeat(0)), dtype=np.int8, count=len(arr))
+    str_at = np.flatnonzero(kinds == 1)
+    num_at = np.flatnonzero(kinds == 2)
+    found: list[np.ndarray] = []
+    if len(str_at):
+        texts = arr[str_at]
+        ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1) - 1
+        bounds = np.searchsorted(ends, np.arange(_CHUNK_CHARS, int(ends[-1]) + 1, _CHUNK_CHARS)).tolist()
+        for lo, hi in zip([0, *bounds], [*bounds, len(texts)], strict=True):
+            if hi > lo:
+                offset = ends[lo - 1] + 1 if lo else 0
+                found.append(str_at[_valid_runs(texts[lo:hi].tolist(), ends[lo:hi] - offset) + lo])
+    if len(num_at):
+        values = arr[num_at].astype(float)
+        with np.errstate(invalid="ignore"):
+            keep = (values >= 1e9) & (values < 1e11) & (values == np.floor(values))
+        if keep.any():
+            whole = values[keep].astype(np.int64)
+            digits = (whole[:, None] // 10 ** np.arange(10, -1, -1, dtype=np.int64)) % 10
+            found.append(num_at[keep][_kinds_of_digits(digits) > 0])
+    return len(np.unique(np.concatenate(found))) if found else 0
+
+
+def scan_identity_numbers(tables: Mapping[str, pd.DataFrame]) -> dict[tuple[str, str], int]:
+    """Cells holding a valid identity number, per (table, column); only columns with at least one.
+
+    Works on raw frames (object columns of mixed cells) and typed frames alike; date,
+    boolean and other non-text, non-numeric columns are skipped without a look.
+    """
+    import pandas as pd
+
+    out: dict[tuple[str, str], int] = {}
+    for table, frame in tables.items():
+        for column in frame.columns:
+            s = frame[column]
+            if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+                continue
+            if pd.api.types.is_numeric_dtype(s.dtype):
+                values = s.to_numpy(dtype=float, na_value=np.nan)
+                if not ((values >= 1e9) & (values < 1e11)).any():
+                    continue
+            n = scan_cells(s.to_numpy(dtype=object))
+            if n:
+                out[(str(table), str(column))] = n
+    return dict(sorted(out.items()))
+
+
+# the reader's sheets: (header, rows, row numbers) or, read by columns, (header, columns, row numbers, from_json)
+Sheet = tuple[Sequence[object], Sequence[Sequence[object]], Sequence[int]] | tuple[
+    Sequence[object], Sequence[Sequence[object]], Sequence[int], bool]
+
+
+def scan_sheets(sheets: Mapping[str, Sheet]) -> dict[tuple[str, str | None], int]:
+    """Count valid identity numbers in the reader's raw sheets, before any column is dropped.
+
+    ``sheets`` is what ``load``'s readers return: sheet name -> (header cells, data
+    rows, row numbers), or a 4-tuple (header cells, one list of cells per column, row
+    numbers, flag) for a sheet read by columns. Every cell counts: unknown sheets and
+    columns, cells beyond the header, rows that will be set aside, and the header
+    cells themselves. Keys use the canonical table and column name where the sheet or
+    header is known, the sheet name or header text where it is not, and None for a
+    column without a header.
+    """
+    from itertools import zip_longest
+
+    from .schema import TABLES, resolve_table_name
+    from .vocabulary import normalise_name
+
+    out: dict[tuple[str, str | None], int] = {}
+    for sheet_name, sheet in sheets.items():
+        header, data = sheet[0], sheet[1]
+        columns = data if len(sheet) == 4 else (list(zip_longest(*data)) if data else [])
+        table = resolve_table_name(str(sheet_name))
+        aliases = TABLES[table].alias_map() if table else {}
+        for pos in range(max(len(header), len(columns))):
+            label = header[pos] if pos < len(header) else None
+            cells = list(columns[pos]) if pos < len(columns) else []
+            n = scan_cells([*cells, label])
+            if not n:
+                continue
+            if label is None or (isinstance(label, str) and not label.strip()):
+                column: str | None = None
+            else:
+                column = aliases.get(normalise_name(label), str(label).strip())
+            key = (table or str(sheet_name), column)
+            out[key] = out.get(key, 0) + n
+    return dict(sorted(out.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")))
+
+
+def identity_number_problems(counts: Mapping[tuple[str, Any], int]) -> list[InputProblem]:
+    """One ``notice`` per (table, column) with identity numbers: row and value empty, the count in ``detail``.
+
+    The problem text (``ProblemCode.IDENTITY_NUMBER``) says the numbers were found and
+    are masked in every output; table and column names are masked as well.
+    """
+    from .models import InputProblem, Severity
+    from .values import ProblemCode
+
+    return [
+        InputProblem(table=str(table), row=None, column=None if column is None else str(column), value=None,
+                     code=ProblemCode.IDENTITY_NUMBER, severity=Severity.notice, detail=str(int(n)))
+        for (table, column), n in counts.items() if n
+    ]

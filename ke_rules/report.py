@@ -180,7 +180,7 @@ def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation:
         lang=lang,  # type: ignore[arg-type]
         ruleset=RulesetInfo(name=ruleset.name, extends=ruleset.extends, sha256=ruleset.sha256,
                             params=dict(sorted(ruleset.params.items()))),
-        input=InputInfo(source=snapshot.source, sha256=snapshot.sha256, tables=snapshot.counts),
+        input=InputInfo(source=mask_identity_numbers(snapshot.source), sha256=snapshot.sha256, tables=snapshot.counts),
         summary=Summary(findings=len(open_), waived=len(findings) - len(open_), by_severity=by_severity),
         measures=measures,
         findings=findings,

@@ -49,6 +49,7 @@ class ProblemCode(StrEnum):
     UNKNOWN_TABLE = "unknown_table"
     ABSENT_TABLE = "absent_table"
     EXTRA_CELLS = "extra_cells"
+    IDENTITY_NUMBER = "identity_number"  # cells holding a fødselsnummer, D- or H-number (count in detail)
 
 
 @dataclass
