@@ -194,8 +194,8 @@ def _case_facts(c: pd.DataFrame, groups: pd.DataFrame, consents: pd.DataFrame, a
     s = s.assign(_key=s["service"].str.strip().str.casefold(),
                  _long=(s["start_date"] <= d - pd.Timedelta(days=int(params["long_term_days"]))).to_numpy())
     per_name = s.groupby(["case_id", "_key"], sort=True).agg(name=("service", "first"), long=("_long", "any"))
-    names = per_name.groupby(level="case_id")["name"].agg(lambda x: [str(v).strip() for v in x])
-    out["qualifying_services"] = names.reindex(idx).apply(lambda v: v if isinstance(v, list) else [])
+    names = _lists_by(per_name.index.get_level_values("case_id"), [str(v).strip() for v in per_name["name"]])
+    out["qualifying_services"] = [names.get(k) or [] for k in idx.tolist()]
     out["qualifying_service_count"] = per_name.groupby(level="case_id").size().reindex(idx, fill_value=0).astype(int)
     out["long_running_count"] = per_name["long"].groupby(level="case_id").sum().reindex(idx, fill_value=0).astype(int)
     out["needs_coordination"] = (out["long_running_count"] >= 2) | (
@@ -205,6 +205,17 @@ def _case_facts(c: pd.DataFrame, groups: pd.DataFrame, consents: pd.DataFrame, a
     first = referrals.groupby("case_id")["received_on"].min().reindex(idx)
     out["first_referral_on"] = first
     out["days_since_first_referral"] = _days(d, first)
+    return out
+
+
+def _lists_by(keys: Any, values: list[Any]) -> dict[Any, list[Any]]:
+    """Values gathered per key, in the order given (a plain loop: pandas' per-group lambdas cost far more)."""
+    out: dict[Any, list[Any]] = {}
+    for k, v in zip(list(keys), values, strict=True):
+        if k in out:
+            out[k].append(v)
+        else:
+            out[k] = [v]
     return out
 
 
@@ -225,8 +236,8 @@ def _coordinator_facts(coordinators: pd.DataFrame, assignments: pd.DataFrame, ca
     if params["count_only_cases_with_ip"]:
         with_ip = case_facts.index[case_facts["ip_active"].to_numpy()]
         counted = pairs[pairs["case_id"].isin(with_ip).to_numpy()]
-    ids = counted.groupby("coordinator_id")["case_id"].agg(lambda x: sorted(x, key=natural_key))
-    out["case_ids"] = ids.reindex(out.index).apply(lambda v: v if isinstance(v, list) else [])
+    ids = _lists_by(counted["coordinator_id"], counted["case_id"].tolist())
+    out["case_ids"] = [sorted(ids[k], key=natural_key) if k in ids else [] for k in out.index.tolist()]
     out["active_cases"] = out["case_ids"].map(len).astype(int)
     agreed = pd.Series(coordinators["agreed_max_cases"].to_numpy(), index=out.index, dtype="Int64")
     out["agreed_max_cases"] = agreed
