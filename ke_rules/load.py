@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import background
 from .errors import InputRefused, did_you_mean
 from .models import InputProblem, Severity
 from .privacy import identity_number_problems, scan_sheets
@@ -28,6 +29,8 @@ from .vocabulary import normalise_name
 from .xlsx_guard import check_xlsx
 
 __all__ = ["RawTable", "RawSnapshot", "read_snapshot"]
+
+BACKGROUND_SCAN_FROM = 2_000_000  # cells: below this, counting identity numbers inline costs less than a fork
 
 # Sheets skipped silently (folded names): the template's help sheet (LES_MEG / README) and its
 # hidden drop-down lists (LISTER); see template.py.
@@ -50,6 +53,12 @@ class RawSnapshot:
     sha256: str
     tables: dict[str, RawTable]
     problems: list[InputProblem] = field(default_factory=list)
+    # counts of identity numbers per (table, column); may still be computing in a forked process
+    identity_scan: background.Pending[dict[tuple[str, str | None], int]] | None = None
+
+    def identity_number_problems(self) -> list[InputProblem]:
+        """The identity-number notices (waits for the count if it is still running)."""
+        return identity_number_problems(self.identity_scan.result()) if self.identity_scan else []
 
 
 def read_snapshot(path: str | Path) -> RawSnapshot:
@@ -82,15 +91,18 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
                 "(unknown file type; use .xlsx, .json or a folder of .csv files)."
             )
     # identity numbers are counted per table and column in the raw cells, so a number in a column
-    # we ignore or in a row set aside is still reported (the count only; outputs mask the number)
-    problems: list[InputProblem] = identity_number_problems(scan_sheets(sheets))
+    # we ignore or in a row set aside is still reported (the count only; outputs mask the number).
+    # A big snapshot is counted in a forked process while its rows are checked.
+    cells = sum(len(sheet[2]) * max(1, len(sheet[0])) for sheet in sheets.values())
+    scan = background.start(scan_sheets, sheets, fork=cells >= BACKGROUND_SCAN_FROM)
+    problems: list[InputProblem] = []
     tables = _map_tables(sheets, problems)
     if "cases" not in tables:
         raise InputRefused(
             f"{p.name}: tabellen 'cases' (saker) mangler; den er påkrevd "
             "(the table 'cases' is missing; it is required)."
         )
-    return RawSnapshot(source=p.name, sha256=digest, tables=tables, problems=problems)
+    return RawSnapshot(source=p.name, sha256=digest, tables=tables, problems=problems, identity_scan=scan)
 
 
 # --- readers: each returns {sheet name: (header cells, data rows, each row's number)}
@@ -135,17 +147,39 @@ def _decode(name: str, data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def _refuse_non_text(name: str, data: bytes) -> None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputRefused(f"{name}: filen er UTF-16-tekst; lagre den som «CSV UTF-8» eller «CSV (semikolondelt)» "
+                           "(the file is UTF-16 text; save it as CSV UTF-8 or CSV semicolon-separated).")
+    if b"\0" in data:
+        kind = "en Excel-arbeidsbok (zip)" if data.startswith(b"PK\x03\x04") else "binært innhold"
+        raise InputRefused(f"{name}: ikke en tekstfil, men {kind}; en .csv-fil må være tekst "
+                           "(not a text file but binary content; a .csv file must be text).")
+
+
 def _read_csv_bytes(name: str, data: bytes) -> Sheet:
+    _refuse_non_text(name, data)
     text = _decode(name, data)
     first = text.split("\n", 1)[0]
+    sep_line = first.rstrip("\r")
+    if len(sep_line) == 5 and sep_line.startswith("sep="):  # Excel's delimiter hint; Excel does not show it
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     if "\t" in first and first.count("\t") > max(first.count(";"), first.count(",")):
         delimiter = "\t"
+    if len(sep_line) == 5 and sep_line.startswith("sep="):
+        delimiter = sep_line[4]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         rows = list(reader)
     except csv.Error as exc:
         raise InputRefused(f"{name}: CSV-filen kan ikke leses (cannot be read as CSV: {exc}).") from None
+    # a quote never closed swallows the rest of the file into one cell of the last row
+    if rows and text.count('"') % 2 and any("\n" in cell or "\r" in cell for cell in rows[-1]):
+        raise InputRefused(f"{name}: rad {len(rows)} åpner et anførselstegn (\") som aldri lukkes, så resten av "
+                           f"filen ville blitt lest som én verdi (row {len(rows)} opens a quote that is never "
+                           "closed; the rest of the file would be read as one value).")
     if not rows:
         return ([], [], [])
     return (list(rows[0]), rows[1:], list(range(2, len(rows) + 1)))
@@ -169,10 +203,20 @@ def _refuse_constant(name: str) -> object:
     raise InputRefused(f"JSON-filen inneholder {name}, som ikke er en gyldig verdi (the JSON file contains {name}, which is not a valid value).")
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise InputRefused(f"nøkkelen '{key}' står to ganger i samme objekt, så én verdi ville gått tapt "
+                           f"(the key '{key}' appears twice in one object, so one of its values would be lost).")
+    return obj
+
+
 def _read_json(name: str, data: bytes) -> dict[str, Sheet | ColumnSheet]:
     try:
         text = data.decode("utf-8-sig")
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        doc = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicate_keys)
     except InputRefused as exc:
         raise InputRefused(f"{name}: {exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

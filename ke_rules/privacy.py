@@ -48,10 +48,9 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
     from .models import InputProblem
 
 __all__ = [
@@ -168,6 +167,8 @@ _CELL_KIND: dict[type, int] = {str: 1, np.str_: 1, int: 2, float: 2, **{
     t: 2 for t in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
                    np.float16, np.float32, np.float64)}}
 _CHUNK_CHARS = 4_000_000
+_TEXT = frozenset({str, np.str_})
+_NUMBER = frozenset(t for t, kind in _CELL_KIND.items() if kind == 2)
 
 
 def _valid_runs(texts: Sequence[str], ends: np.ndarray) -> np.ndarray:
@@ -178,8 +179,20 @@ def _valid_runs(texts: Sequence[str], ends: np.ndarray) -> np.ndarray:
     Found with numpy over the code points of the newline-joined text (``ends``: the
     offset just past each text in it), so no Python code runs per cell or per match.
     """
-    joined = "\n".join(texts)
-    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    starts, _ = _valid_starts("\n".join(texts))
+    return np.searchsorted(ends, starts, side="right")
+
+
+def _valid_starts(joined: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start offsets in ``joined`` of each valid identity number, and the code array searched.
+
+    ASCII text is searched as bytes (a quarter of the memory of code points); other
+    text as UTF-32 code points, so digits of other scripts count as the regex's \\d does.
+    """
+    if joined.isascii():
+        cp = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    else:
+        cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     is_digit = (cp >= 48) & (cp <= 57)
     other: dict[int, int] = {}  # digits of other scripts, which the regex's \d matches too
     if not joined.isascii():
@@ -218,9 +231,9 @@ def _valid_runs(texts: Sequence[str], ends: np.ndarray) -> np.ndarray:
                                         value(starts[six + 1][:, None] + np.arange(5))], axis=1))
             where.append(starts[six])
     if not rows:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), cp
     valid = _kinds_of_digits(np.concatenate(rows)) > 0
-    return np.searchsorted(ends, np.concatenate(where)[valid], side="right")
+    return np.concatenate(where)[valid], cp
 
 
 def scan_cells(cells: Iterable[object]) -> int:
@@ -232,27 +245,26 @@ def scan_cells(cells: Iterable[object]) -> int:
     zero-padded to 11 digits. Dates, booleans and empty cells are skipped. Everything
     after the split by cell type is vectorised.
     """
-    arr = cells if isinstance(cells, np.ndarray) else np.fromiter(cells, dtype=object)
-    kinds = np.fromiter(map(_CELL_KIND.get, map(type, arr), repeat(0)), dtype=np.int8, count=len(arr))
-    str_at = np.flatnonzero(kinds == 1)
-    num_at = np.flatnonzero(kinds == 2)
+    seq = cells if isinstance(cells, list) else list(cells)
+    # every cell as str(), joined by NUL in one C-speed pass: a whole-number cell of 10 or
+    # 11 digits (also a float, "1234567890.0") is a run like any other; dates, words, None
+    # and yes/no hold no long digit run; each valid run is mapped back to its cell by the NULs
+    joined = "\x00".join(map(str, seq))
+    if joined.isascii() or len(joined) <= _CHUNK_CHARS:
+        starts, cp = _valid_starts(joined)
+        if not len(starts):
+            return 0
+        separators = np.flatnonzero(cp == 0)
+        return len(np.unique(np.searchsorted(separators, starts)))
+    # long text with other scripts: search it in chunks of cells, to bound the UTF-32 copy
+    texts = [str(v).replace("\x00", " ") for v in seq]
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1) - 1
+    bounds = np.searchsorted(ends, np.arange(_CHUNK_CHARS, int(ends[-1]) + 1, _CHUNK_CHARS)).tolist()
     found: list[np.ndarray] = []
-    if len(str_at):
-        texts = arr[str_at]
-        ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1) - 1
-        bounds = np.searchsorted(ends, np.arange(_CHUNK_CHARS, int(ends[-1]) + 1, _CHUNK_CHARS)).tolist()
-        for lo, hi in zip([0, *bounds], [*bounds, len(texts)], strict=True):
-            if hi > lo:
-                offset = ends[lo - 1] + 1 if lo else 0
-                found.append(str_at[_valid_runs(texts[lo:hi].tolist(), ends[lo:hi] - offset) + lo])
-    if len(num_at):
-        values = arr[num_at].astype(float)
-        with np.errstate(invalid="ignore"):
-            keep = (values >= 1e9) & (values < 1e11) & (values == np.floor(values))
-        if keep.any():
-            whole = values[keep].astype(np.int64)
-            digits = (whole[:, None] // 10 ** np.arange(10, -1, -1, dtype=np.int64)) % 10
-            found.append(num_at[keep][_kinds_of_digits(digits) > 0])
+    for lo, hi in zip([0, *bounds], [*bounds, len(texts)], strict=True):
+        if hi > lo:
+            offset = ends[lo - 1] + 1 if lo else 0
+            found.append(_valid_runs(texts[lo:hi], ends[lo:hi] - offset) + lo)
     return len(np.unique(np.concatenate(found))) if found else 0
 
 
@@ -274,7 +286,7 @@ def scan_identity_numbers(tables: Mapping[str, pd.DataFrame]) -> dict[tuple[str,
                 values = s.to_numpy(dtype=float, na_value=np.nan)
                 if not ((values >= 1e9) & (values < 1e11)).any():
                     continue
-            n = scan_cells(s.to_numpy(dtype=object))
+            n = scan_cells(s.tolist())
             if n:
                 out[(str(table), str(column))] = n
     return dict(sorted(out.items()))
@@ -310,7 +322,8 @@ def scan_sheets(sheets: Mapping[str, Sheet]) -> dict[tuple[str, str | None], int
         for pos in range(max(len(header), len(columns))):
             label = header[pos] if pos < len(header) else None
             cells = list(columns[pos]) if pos < len(columns) else []
-            n = scan_cells([*cells, label])
+            cells.append(label)
+            n = scan_cells(cells)
             if not n:
                 continue
             if label is None or (isinstance(label, str) and not label.strip()):

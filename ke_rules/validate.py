@@ -58,6 +58,7 @@ def validate(raw: RawSnapshot) -> Snapshot:
             all_coordinator_ids = ids_seen
         tables[name] = frame
         counts[name] = TableCount(rows=len(rt.frame), set_aside=int(set_aside))
+    problems.extend(raw.identity_number_problems())
     return Snapshot(source=raw.source, sha256=raw.sha256, tables=tables, counts=counts, problems=problems)
 
 

@@ -1,0 +1,74 @@
+"""Run one pure function in a forked process while the caller goes on (the second core).
+
+The machine ke-rules targets has two cores, and some work is independent of the main
+line (counting identity numbers in every raw cell does not change the rows that are
+evaluated). Forking shares the data without copying or pickling it; only the result
+travels back. Where fork is missing, or the work is small, the function runs inline,
+so the result never depends on which way it ran.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from .errors import KeRulesError
+
+__all__ = ["Pending", "start"]
+
+T = TypeVar("T")
+
+
+class Pending(Generic[T]):
+    """A result that is being computed; ``result()`` waits for it (and re-raises its failure)."""
+
+    def __init__(self, fn: Callable[..., T], args: tuple[Any, ...], forked: bool) -> None:
+        self._value: T | None = None
+        self._done = False
+        self._proc: Any = None
+        self._receive: Any = None
+        if forked:
+            ctx = multiprocessing.get_context("fork")
+            self._receive, send = ctx.Pipe(duplex=False)
+            self._proc = ctx.Process(target=_child, args=(fn, args, send), daemon=True)
+            self._proc.start()
+            send.close()
+        else:
+            self._value = fn(*args)
+            self._done = True
+
+    @property
+    def forked(self) -> bool:
+        return self._proc is not None
+
+    def result(self) -> T:
+        if not self._done:
+            try:
+                status, payload = self._receive.recv()
+            except EOFError:
+                self._proc.join()
+                raise KeRulesError(f"a background process stopped without a result (exit code "
+                                   f"{self._proc.exitcode})") from None
+            self._proc.join()
+            self._receive.close()
+            if status != "ok":
+                raise KeRulesError(f"a background process failed: {payload}")
+            self._value = payload
+            self._done = True
+        return self._value  # type: ignore[return-value]
+
+
+def _child(fn: Callable[..., Any], args: tuple[Any, ...], send: Any) -> None:
+    try:
+        result: tuple[str, Any] = ("ok", fn(*args))
+    except BaseException as exc:  # reported to the parent
+        result = ("error", f"{type(exc).__name__}: {exc}")
+    send.send(result)
+    send.close()
+
+
+def start(fn: Callable[..., T], *args: Any, fork: bool) -> Pending[T]:
+    """Start ``fn(*args)``: in a forked process when ``fork`` and the platform allows, else now."""
+    return Pending(fn, args, forked=fork and hasattr(os, "fork"))
