@@ -24,7 +24,9 @@ pandas; any difference is an :class:`EngineError`, never a silently lost finding
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
 import math
 import multiprocessing
 import os
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 from durable import engine as durable_engine
 
@@ -202,8 +205,53 @@ def _child(ruleset: Ruleset, facts: Facts, jobs: list[Job], session_size: int, s
     send.close()
 
 
+class _OrjsonCodec:
+    """What durable-rules' Python layer needs of ``json``, done by orjson.
+
+    durable-rules serialises every fact with ``json.dumps`` and parses every result
+    and state with ``json.loads``; at a few hundred thousand facts that is most of the
+    engine's time. orjson writes the same JSON (compact, UTF-8) several times faster.
+    Anything orjson will not take goes to the standard library unchanged.
+    """
+
+    @staticmethod
+    def dumps(obj: Any, ensure_ascii: bool = False, **kwargs: Any) -> str:
+        if not kwargs:
+            try:
+                return orjson.dumps(obj).decode("utf-8")
+            except TypeError:
+                pass
+        return json.dumps(obj, ensure_ascii=ensure_ascii, **kwargs)
+
+    @staticmethod
+    def loads(text: str | bytes, **kwargs: Any) -> Any:
+        if not kwargs:
+            try:
+                return orjson.loads(text)
+            except orjson.JSONDecodeError:
+                pass
+        return json.loads(text, **kwargs)
+
+
+@contextlib.contextmanager
+def _fast_json() -> Iterator[None]:
+    """Give durable-rules' engine module orjson for the length of one evaluation, then put ``json`` back."""
+    previous = durable_engine.json
+    durable_engine.json = _OrjsonCodec  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        durable_engine.json = previous
+
+
 def _run_jobs(ruleset: Ruleset, facts: Facts, jobs: list[Job],
               session_size: int) -> tuple[list[Match], int, int, int]:
+    with _fast_json():
+        return _assert_jobs(ruleset, facts, jobs, session_size)
+
+
+def _assert_jobs(ruleset: Ruleset, facts: Facts, jobs: list[Job],
+                 session_size: int) -> tuple[list[Match], int, int, int]:
     hits: list[Match] = []
     host = _Host()
     host.register_rulesets(_definitions(ruleset, hits))
