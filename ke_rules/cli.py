@@ -8,15 +8,17 @@ one paragraph on stderr, never as a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from . import __version__
 from .errors import KeRulesError
+from .privacy import mask_identity_numbers
 
 if TYPE_CHECKING:
     from .ruleset import Rule, Ruleset
@@ -26,8 +28,9 @@ __all__ = ["main"]
 _FAIL_LEVELS = {"high": 0, "medium": 1, "low": 2}
 
 
-def _die(message: str) -> None:
-    click.echo(f"ke-rules: {message}", err=True)
+def _die(message: str) -> NoReturn:
+    """One paragraph on stderr, identity numbers masked, exit 2."""
+    click.echo(f"ke-rules: {mask_identity_numbers(message)}", err=True)
     sys.exit(2)
 
 
@@ -37,69 +40,106 @@ def main() -> None:
     """Regelsjekk for koordinerende enhet (KE): les et saksuttrekk, vurder regelsett, skriv rapport."""
 
 
+_FORMATS = ["json", "csv", "xlsx", "html", "md"]
+_SUFFIX_FORMAT = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "html", ".htm": "html", ".md": "md"}
+
+
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("--ruleset", "ruleset_name", default="nasjonal", show_default=True,
               help="Built-in ruleset name (nasjonal, lund, stor-elvdal) or a path to a .yaml file.")
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
               help="Evaluation date (default: today in Europe/Oslo).")
-@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True,
-              help="Report format.")
+@click.option("--format", "fmt", type=click.Choice(_FORMATS), default=None,
+              help="Report format (default: from the --output suffix, else json).")
 @click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
               help="Write the report here (default: standard output).")
 @click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
               help="Language of messages: bokmål or English.")
 @click.option("--fail-on", "fail_on", type=click.Choice(["high", "medium", "low", "never"]),
               default="never", show_default=True, help="Exit 1 when a finding is at or above this severity.")
-@click.option("--strict", is_flag=True, help="Exit 2 when the input has errors or warnings (the report is still written).")
+@click.option("--strict", is_flag=True,
+              help="Exit 2 when the input has errors or warnings (the report is still written).")
+@click.option("--delimiter", type=click.Choice([",", ";"]), default=",", show_default=True,
+              help="CSV separator; ';' for Norwegian Excel.")
+@click.option("--pseudonymize", "pseudonym_key", metavar="KEY", default=None, envvar="KE_RULES_PSEUDONYM_KEY",
+              help="Replace case and coordinator ids and names by keyed pseudonyms (HMAC). "
+                   "Prefer the KE_RULES_PSEUDONYM_KEY environment variable: a key on the command line "
+                   "ends up in shell history.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes for rule evaluation (default: two for big runs, else one).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line and no summary line on stderr.")
 @click.option("--timings", is_flag=True, help="Print the time of each stage on stderr.")
-def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str, output: Path | None,
-          lang: str, fail_on: str, strict: bool, timings: bool) -> None:
+def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | None, output: Path | None,
+          lang: str, fail_on: str, strict: bool, delimiter: str, pseudonym_key: str | None,
+          workers: int | None, quiet: bool, timings: bool) -> None:
     """Check INPUT (.xlsx, .json or a folder of .csv files) and write the findings report."""
     from . import _as_date, load_ruleset
     from .engine import evaluate_facts
     from .facts import derive_facts
     from .load import read_snapshot
+    from .progress import Progress
+    from .render import render
     from .report import build_report
     from .validate import validate
 
+    if fmt is None:
+        fmt = _SUFFIX_FORMAT.get(output.suffix.lower(), "json") if output else "json"
     stages: list[tuple[str, float]] = []
     try:
         day = _as_date(as_of) if as_of else None
-        t0 = time.perf_counter()
-        ruleset = load_ruleset(ruleset_name)
-        snapshot = validate(read_snapshot(input_path))
-        t1 = time.perf_counter()
-        stages.append(("load", t1 - t0))
-        day = day or _as_date(None)
-        facts = derive_facts(snapshot, day, ruleset.params)
-        t2 = time.perf_counter()
-        stages.append(("derive", t2 - t1))
-        evaluation = evaluate_facts(ruleset, facts)
-        t3 = time.perf_counter()
-        stages.append(("evaluate", t3 - t2))
-        report = build_report(snapshot, facts, ruleset, evaluation, lang=lang)
-        text = report.to_json()
-        if output:
-            output.write_text(text, encoding="utf-8")
-        else:
-            click.echo(text, nl=False)
-        stages.append(("report", time.perf_counter() - t3))
+        with Progress.for_terminal(quiet, lang) as progress:
+            t0 = time.perf_counter()
+            progress.stage("load")
+            ruleset = load_ruleset(ruleset_name)
+            snapshot = validate(read_snapshot(input_path))
+            if pseudonym_key:
+                from .pseudonym import pseudonymize_snapshot
+
+                snapshot = pseudonymize_snapshot(snapshot, pseudonym_key)
+            t1 = time.perf_counter()
+            stages.append(("load", t1 - t0))
+            progress.stage("derive")
+            day = day or _as_date(None)
+            facts = derive_facts(snapshot, day, ruleset.params)
+            t2 = time.perf_counter()
+            stages.append(("derive", t2 - t1))
+            progress.stage("evaluate")
+            evaluation = evaluate_facts(ruleset, facts, workers=workers)
+            t3 = time.perf_counter()
+            stages.append(("evaluate", t3 - t2))
+            progress.stage("report")
+            report = build_report(snapshot, facts, ruleset, evaluation, lang=lang)
+            data = render(report, fmt, delimiter=delimiter, ruleset=ruleset)
+            if output:
+                output.write_bytes(data)
+            else:
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            stages.append(("report", time.perf_counter() - t3))
     except KeRulesError as exc:
         _die(str(exc))
     except MemoryError:
         _die("the input is too large to evaluate in the memory available.")
     except OSError as exc:
         _die(f"cannot read or write a file: {exc}.")
+    except Exception as exc:  # a bug of ours: one masked paragraph, the traceback only on request
+        if os.environ.get("KE_RULES_DEBUG"):
+            raise
+        _die(f"intern feil (internal error) {type(exc).__name__}: {exc}. "
+             "Set KE_RULES_DEBUG=1 to see the traceback, and report it to the maintainers.")
     if timings:
         for name, seconds in stages:
             click.echo(f"{name:>9}: {seconds:8.3f} s", err=True)
-    summary = report.summary.by_severity
-    click.echo(
-        f"ke-rules: {report.summary.findings} funn (høy {summary['high']}, middels {summary['medium']}, "
-        f"lav {summary['low']}); {sum(1 for p in report.input_problems if p.severity.value == 'error')} "
-        f"rader satt til side.", err=True,
-    )
+    if not quiet:
+        by = report.summary.by_severity
+        set_aside = sum(1 for p in report.input_problems if p.severity.value == "error")
+        if lang == "nb":
+            click.echo(f"ke-rules: {report.summary.findings} funn (høy {by['high']}, middels {by['medium']}, "
+                       f"lav {by['low']}); {set_aside} rader satt til side.", err=True)
+        else:
+            click.echo(f"ke-rules: {report.summary.findings} findings (high {by['high']}, medium {by['medium']}, "
+                       f"low {by['low']}); {set_aside} rows set aside.", err=True)
     if strict and report.has_errors_or_warnings:
         sys.exit(2)
     if fail_on != "never":

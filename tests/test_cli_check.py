@@ -1,0 +1,155 @@
+"""`ke-rules check` options beyond the contract's core: formats, pseudonyms, workers, quiet, masking."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from ke_rules.cli import main
+from ke_rules.progress import Progress
+
+from .conftest import write_json
+
+# a valid fødselsnummer (both check digits right) typed into a free-text column and an unknown one
+FNR = "01019912368"
+SNAP = {
+    "cases": [{"case_id": f"S-{i}", "merknad": f"pasient {FNR}" if i == 1 else None} for i in range(7)],
+    "coordinators": [{"coordinator_id": "K-1", "name": "Kari Nordmann", "unit": FNR}],
+    "assignments": [{"case_id": f"S-{i}", "coordinator_id": "K-1", "start_date": "2026-11-01"} for i in range(6)],
+    "groups": [{"group_id": "G-1", "case_id": "S-6", "established_on": "2026-01-01"}],
+}
+KEY = "en-lang-nok-hemmelig-nokkel"
+
+
+def run(*args, env=None):
+    result = CliRunner().invoke(main, list(args), env=env)
+    return result.exit_code, result.stdout_bytes, result.stderr
+
+
+@pytest.fixture
+def snap(tmp_path):
+    return str(write_json(tmp_path / "s.json", SNAP))
+
+
+def test_identity_numbers_are_counted_per_column_and_never_printed(snap):
+    code, out, err = run("check", snap, "--as-of", "2026-11-23")
+    assert code == 0
+    assert FNR not in out.decode() and FNR not in err
+    report = json.loads(out)
+    found = {(p["table"], p["column"]): p for p in report["input_problems"] if p["code"] == "identity_number"}
+    assert set(found) == {("cases", "merknad"), ("coordinators", "unit")}
+    assert all(p["row"] is None and p["value"] is None and p["severity"] == "notice" for p in found.values())
+
+
+@pytest.mark.parametrize(("suffix", "magic"), [(".json", b"{"), (".csv", b"\xef\xbb\xbf"), (".xlsx", b"PK"),
+                                               (".html", b"<!DOCTYPE html>"), (".md", b"#")])
+def test_format_follows_the_output_suffix(snap, tmp_path, suffix, magic):
+    out = tmp_path / f"r{suffix}"
+    code, _, _ = run("check", snap, "--as-of", "2026-11-23", "-o", str(out))
+    assert code == 0
+    assert out.read_bytes()[:len(magic)].lower() == magic.lower()
+
+
+def test_format_option_wins_over_the_suffix(snap, tmp_path):
+    out = tmp_path / "r.txt"
+    assert run("check", snap, "--as-of", "2026-11-23", "--format", "md", "-o", str(out))[0] == 0
+    assert out.read_text(encoding="utf-8").startswith("#")
+
+
+def test_pseudonyms_replace_ids_and_names_and_are_stable_for_one_key(snap):
+    a = run("check", snap, "--as-of", "2026-11-23", "--pseudonymize", KEY)[1].decode()
+    b = run("check", snap, "--as-of", "2026-11-23", env={"KE_RULES_PSEUDONYM_KEY": KEY})[1].decode()
+    c = run("check", snap, "--as-of", "2026-11-23", "--pseudonymize", KEY + "-annen")[1].decode()
+    plain = run("check", snap, "--as-of", "2026-11-23")[1].decode()
+    assert a == b != c
+    for original in ("K-1", "S-6", "G-1", "Kari Nordmann"):
+        assert not re.search(rf"(?<![\w-]){original}(?![\w-])", a), original
+    ids = {f["subject_id"] for f in json.loads(a)["findings"]}
+    assert ids and not ids & {f["subject_id"] for f in json.loads(plain)["findings"]}
+    assert json.loads(a)["summary"] == json.loads(plain)["summary"]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_workers_do_not_change_the_report(snap, workers):
+    one = run("check", snap, "--as-of", "2026-11-23", "--workers", "1")[1]
+    assert run("check", snap, "--as-of", "2026-11-23", "--workers", workers)[1] == one
+
+
+def test_quiet_prints_nothing_on_stderr(snap):
+    code, out, err = run("check", snap, "--as-of", "2026-11-23", "--quiet")
+    assert code == 0 and out and err == ""
+
+
+def test_summary_line_follows_the_language(snap):
+    assert "funn" in run("check", snap, "--as-of", "2026-11-23")[2]
+    assert "findings" in run("check", snap, "--as-of", "2026-11-23", "--lang", "en")[2]
+
+
+def test_an_unexpected_error_is_one_masked_paragraph(snap, monkeypatch):
+    import ke_rules.facts
+
+    def broken(*args, **kwargs):
+        raise ValueError(f"bad value {FNR}")
+
+    monkeypatch.setattr(ke_rules.facts, "derive_facts", broken)
+    code, _, err = run("check", snap, "--as-of", "2026-11-23")
+    assert code == 2
+    assert "intern feil" in err and FNR not in err and "Traceback" not in err
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_draws_only_after_the_delay_and_clears_its_line():
+    stream = _Tty()
+    with Progress(enabled=True, delay=0.0, stream=stream) as progress:
+        progress.stage("evaluate")
+        import time
+        time.sleep(0.6)
+    text = stream.getvalue()
+    assert "vurderer regler" in text and "[" in text and text.endswith("\r\x1b[2K")
+    quiet = _Tty()
+    with Progress(enabled=True, delay=60.0, stream=quiet) as progress:
+        progress.stage("load")
+    assert quiet.getvalue() == ""
+
+
+def test_progress_line_shows_stages_done():
+    p = Progress(enabled=False, lang="en", width=20)
+    p.stage("report")
+    assert p.line(now=p.started + 3.0) == "ke-rules [" + "#" * 16 + "...." + "] writing report   3.0 s"
+
+
+def test_progress_is_off_when_stderr_is_not_a_terminal():
+    assert Progress.for_terminal(quiet=False).enabled is False  # pytest captures stderr: not a tty
+
+
+def test_identity_count_in_a_forked_process_gives_the_same_report(snap, monkeypatch):
+    import ke_rules.load
+
+    inline = run("check", snap, "--as-of", "2026-11-23")[1]
+    monkeypatch.setattr(ke_rules.load, "BACKGROUND_SCAN_FROM", 0)
+    forked = run("check", snap, "--as-of", "2026-11-23")[1]
+    assert forked == inline and b"identity_number" in forked
+
+
+def _fails(x):
+    raise ValueError(f"nope {x}")
+
+
+def test_a_failing_background_process_raises_a_ke_rules_error():
+    from ke_rules import background
+    from ke_rules.errors import KeRulesError
+
+    pending = background.start(_fails, 3, fork=True)
+    assert pending.forked
+    with pytest.raises(KeRulesError, match="background process failed: ValueError: nope 3"):
+        pending.result()
+    assert background.start(sum, [1, 2], fork=True).result() == 3
+    assert background.start(sum, [1, 2], fork=False).result() == 3
