@@ -44,7 +44,7 @@ def _param(name: str) -> Callable[[Mapping[str, Any]], Any]:
 
 
 def _join(parts: list[Part], ctx: Mapping[str, Any]) -> str:
-    return "".join(p if isinstance(p, str) else str(p(ctx)) for p in parts)
+    return "".join([p if p.__class__ is str else str(p(ctx)) for p in parts])
 
 
 def _test(node: nodes.Node) -> Callable[[Mapping[str, Any]], bool] | None:

@@ -66,16 +66,20 @@ def _json_value(v: Any) -> Any:
 
 
 def _template_value(v: Any, lang: str) -> Any:
-    v = _json_value(v)
-    if isinstance(v, list):
+    return _text_value(_json_value(v), lang)
+
+
+def _text_value(v: Any, lang: str) -> Any:
+    """A JSON-ready (already masked) value as a message shows it: lists joined, nb dates as 31.12.2025."""
+    if v is None:
+        return "–"
+    if v.__class__ is list:
         return ", ".join(str(x) for x in v) if v else ("ingen" if lang == "nb" else "none")
-    if isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-" and lang == "nb":
+    if v.__class__ is str and len(v) == 10 and v[4] == "-" and v[7] == "-" and lang == "nb":
         try:
             return dt.date.fromisoformat(v).strftime("%d.%m.%Y")
         except ValueError:
             return v
-    if v is None:
-        return "–"
     return v
 
 
@@ -103,7 +107,7 @@ def _json_object(v: Any) -> Any:
 
 
 def _template_column(values: list[Any], lang: str) -> list[Any]:
-    return [_template_value(v, lang) for v in values]
+    return [_text_value(v, lang) for v in values]
 
 
 def _lokal_note(rule: Rule, lang: str) -> str:
