@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 import datetime
 import json
+import pathlib
 import re
 from collections import Counter, defaultdict
 
 import pytest
 
+import ke_rules
 from ke_rules.synth import TABLE_COLUMNS, generate, write_snapshot
+from ke_rules.vocabulary import SERVICE_CATEGORIES, normalise_name
 
 D = datetime.date(2026, 11, 23)
 N = 300
@@ -190,10 +193,13 @@ def test_every_value_is_valid(snap):
     for c in snap["coordinators"]:
         v = c["agreed_max_cases"]
         assert v is None or (type(v) is int and v >= 0)
-    # an empty category only for names the contract's vocabulary names
+    # an empty category only for names the project's vocabulary knows (and so infers)
+    empty = {s["service"] for s in snap["services"] if s["category"] is None}
+    assert empty and all(normalise_name(name) in SERVICE_CATEGORIES for name in empty)
+    # a given category agrees with the vocabulary wherever it knows the name
     for s in snap["services"]:
-        if s["category"] is None:
-            assert s["service"] in ("hjemmesykepleie", "praktisk bistand", "BUP")
+        known = SERVICE_CATEGORIES.get(normalise_name(s["service"]))
+        assert s["category"] in (None, known) or known is None, s
 
 
 # ----------------------------------------------------------------------------- (3) spans
@@ -306,8 +312,9 @@ def test_meeting_statuses_and_next_meeting(snap):
     ms = snap["meetings"]
     past = [m for m in ms if d(m["meeting_date"]) <= D]
     fut = [m for m in ms if d(m["meeting_date"]) > D]
-    assert {m["status"] for m in past} == {None, "held", "planned", "cancelled"}
-    assert {m["status"] for m in fut} == {None, "held", "planned", "cancelled"}
+    # no input warnings: nothing 'planned' in the past, nothing 'held' in the future
+    assert {m["status"] for m in past} == {None, "held", "cancelled"}
+    assert {m["status"] for m in fut} == {None, "planned", "cancelled"}
     assert {m["kind"] for m in ms} == ENUMS[("meetings", "kind")]
     held = [m for m in past if m["status"] in (None, "held")]
     assert any(m["next_meeting_on"] for m in held) and any(not m["next_meeting_on"] for m in held)
@@ -465,3 +472,104 @@ def test_write_xlsx(small, tmp_path):
     bools = {r[col] if col < len(r) else None for r in cases[1:]}
     assert bools <= {"ja", "nei", None} and {"ja", "nei"} <= bools
     wb.close()
+
+
+# ----------------------------------------------------------------------------- (6) through ke-rules
+
+
+def _problems(report, severities=("error", "warning")):
+    return [(p.severity.value, p.table, p.column, p.problem) for p in report.input_problems
+            if p.severity.value in severities]
+
+
+@pytest.mark.parametrize("seed", [1, 5])
+def test_loads_clean_and_every_rule_has_findings_and_compliant_subjects(seed, tmp_path):
+    """No input errors or warnings; every rule of nasjonal and stor-elvdal (KE-SYSTEM-MONTHLY)
+    has findings, and, apart from KE-SYSTEM-MONTHLY, compliant subjects too: both sides."""
+    path = tmp_path / "s.json"
+    write_snapshot(generate(N, seed=seed, as_of=D), path)
+    snapshot = ke_rules.load_snapshot(path)
+    for name in ("nasjonal", "stor-elvdal"):
+        ruleset = ke_rules.load_ruleset(name)
+        report = ke_rules.evaluate(snapshot, ruleset, as_of=D)
+        assert not _problems(report), _problems(report)[:5]
+        fired = {f.rule_id for f in report.findings}
+        assert fired == set(ruleset.rules), (name, set(ruleset.rules) - fired)
+        for m in report.measures:
+            assert m.findings >= 1, (name, m.rule_id)
+            if m.rule_id != "KE-SYSTEM-MONTHLY":  # most months have a KE meeting
+                assert m.compliant >= 1, (name, m.rule_id)
+    assert "KE-SYSTEM-MONTHLY" in ke_rules.load_ruleset("stor-elvdal").rules
+
+
+def test_lund_counts_only_ip_cases_and_still_has_loads_on_both_sides(tmp_path):
+    path = tmp_path / "s.json"
+    write_snapshot(generate(N, seed=3, as_of=D), path)
+    report = ke_rules.evaluate(ke_rules.load_snapshot(path), "lund", as_of=D)
+    load = next(m for m in report.measures if m.rule_id == "KE-COORD-LOAD")
+    assert load.findings >= 1 and load.compliant >= 1
+
+
+def test_input_warnings_only_on_request(tmp_path):
+    path = tmp_path / "w.json"
+    write_snapshot(generate(N, seed=1, as_of=D, input_warnings=True), path)
+    report = ke_rules.evaluate(ke_rules.load_snapshot(path), "nasjonal", as_of=D)
+    problems = _problems(report)
+    assert problems and {p[0] for p in problems} == {"warning"}
+    assert {p[1] for p in problems} == {"meetings", "groups"}
+
+
+def test_coordinators_work_in_one_municipality(snap):
+    municipality = {c["case_id"]: c["municipality"] for c in snap["cases"]}
+    seen = defaultdict(set)
+    for a in snap["assignments"]:
+        seen[a["coordinator_id"]].add(municipality[a["case_id"]])
+    assert seen and all(len(v) == 1 for v in seen.values())
+
+
+def test_required_meeting_floor_boundary(snap):
+    """Groups active for 182 and 183 days: floor(2 * days / 365) is 0, then 1."""
+    ages = {(D - d(g["established_on"])).days for g in snap["groups"]
+            if active(g["established_on"], g["dissolved_on"])}
+    assert {182, 183, 364, 365, 366} <= ages
+
+
+@pytest.mark.parametrize("target", ["s.json", "csvdir", "s.xlsx"])
+def test_same_seed_same_bytes(target, tmp_path):
+    def files(root: pathlib.Path) -> dict[str, bytes]:
+        if root.is_dir():
+            return {p.name: p.read_bytes() for p in sorted(root.iterdir())}
+        return {root.name: root.read_bytes()}
+
+    outs = []
+    for run in ("a", "b"):
+        path = tmp_path / run / target
+        write_snapshot(generate(200, seed=9, as_of=D), path)
+        outs.append(files(path))
+    assert outs[0] == outs[1]
+    other = tmp_path / "c" / target
+    write_snapshot(generate(200, seed=10, as_of=D), other)
+    assert files(other) != outs[0]
+
+
+def test_xlsx_loads_like_json(small, tmp_path):
+    """The directly written workbook reads back (calamine, via ke-rules) as the json does."""
+    write_snapshot(small, tmp_path / "s.xlsx")
+    write_snapshot(small, tmp_path / "s.json")
+    a = ke_rules.load_snapshot(tmp_path / "s.xlsx")
+    b = ke_rules.load_snapshot(tmp_path / "s.json")
+    ra, rb = (ke_rules.evaluate(x, "nasjonal", as_of=D) for x in (a, b))
+    assert not _problems(ra, ("error", "warning", "notice"))
+    key = [(f.rule_id, f.subject_id, f.severity, f.evidence) for f in ra.findings]
+    assert key == [(f.rule_id, f.subject_id, f.severity, f.evidence) for f in rb.findings]
+    assert [m.model_dump() for m in ra.measures] == [m.model_dump() for m in rb.measures]
+
+
+def test_xlsx_cell_text_is_escaped(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    rows = [{"case_id": "A&B <1>", "municipality": " 0301", "birth_date": "2000-02-29"},
+            {"case_id": "tab\there\x01", "municipality": None, "birth_date": None}]
+    write_snapshot({"cases": rows}, tmp_path / "e.xlsx")
+    got = list(openpyxl.load_workbook(tmp_path / "e.xlsx")["cases"].iter_rows(values_only=True))
+    assert got[1][:3] == ("A&B <1>", " 0301", datetime.datetime(2000, 2, 29))
+    assert got[2][0] == "tab\there_x0001_"  # a control character as OOXML writes it
