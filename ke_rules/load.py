@@ -30,7 +30,7 @@ from .xlsx_guard import check_xlsx
 
 __all__ = ["RawTable", "RawSnapshot", "read_snapshot"]
 
-BACKGROUND_SCAN_FROM = 2_000_000  # cells: below this, counting identity numbers inline costs less than a fork
+BACKGROUND_SCAN_FROM = 300_000  # cells: below this, counting identity numbers inline costs less than a fork
 
 # Sheets skipped silently (folded names): the template's help sheet (LES_MEG / README) and its
 # hidden drop-down lists (LISTER); see template.py.
@@ -161,15 +161,15 @@ def _read_csv_bytes(name: str, data: bytes) -> Sheet:
     _refuse_non_text(name, data)
     text = _decode(name, data)
     first = text.split("\n", 1)[0]
-    sep_line = first.rstrip("\r")
-    if len(sep_line) == 5 and sep_line.startswith("sep="):  # Excel's delimiter hint; Excel does not show it
+    hint = first.rstrip("\r")
+    excel_sep = hint[4] if len(hint) == 5 and hint.startswith("sep=") else None
+    if excel_sep:  # Excel's delimiter hint line; Excel does not show it, so the header is still row 1
         text = text.split("\n", 1)[1] if "\n" in text else ""
         first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     if "\t" in first and first.count("\t") > max(first.count(";"), first.count(",")):
         delimiter = "\t"
-    if len(sep_line) == 5 and sep_line.startswith("sep="):
-        delimiter = sep_line[4]
+    delimiter = excel_sep or delimiter
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         rows = list(reader)

