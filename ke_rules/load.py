@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from . import background
@@ -53,12 +54,18 @@ class RawSnapshot:
     sha256: str
     tables: dict[str, RawTable]
     problems: list[InputProblem] = field(default_factory=list)
-    # counts of identity numbers per (table, column); may still be computing in a forked process
-    identity_scan: background.Pending[dict[tuple[str, str | None], int]] | None = None
+    # identity numbers per (table, column) and a duplicate-JSON-key refusal; may still be computing
+    # in a forked process while the rows are checked
+    identity_scan: background.Pending[tuple[dict[tuple[str, str | None], int], str | None]] | None = None
 
     def identity_number_problems(self) -> list[InputProblem]:
-        """The identity-number notices (waits for the count if it is still running)."""
-        return identity_number_problems(self.identity_scan.result()) if self.identity_scan else []
+        """The identity-number notices (waits for the raw checks; raises their refusal if there is one)."""
+        if self.identity_scan is None:
+            return []
+        counts, refusal = self.identity_scan.result()
+        if refusal:
+            raise InputRefused(refusal)
+        return identity_number_problems(counts)
 
 
 def read_snapshot(path: str | Path) -> RawSnapshot:
@@ -94,7 +101,8 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
     # we ignore or in a row set aside is still reported (the count only; outputs mask the number).
     # A big snapshot is counted in a forked process while its rows are checked.
     cells = sum(len(sheet[2]) * max(1, len(sheet[0])) for sheet in sheets.values())
-    scan = background.start(scan_sheets, sheets, fork=cells >= BACKGROUND_SCAN_FROM)
+    json_text = data.decode("utf-8-sig") if not p.is_dir() and p.suffix.lower() == ".json" else None
+    scan = background.start(_raw_checks, sheets, p.name, json_text, fork=cells >= BACKGROUND_SCAN_FROM)
     problems: list[InputProblem] = []
     tables = _map_tables(sheets, problems)
     if "cases" not in tables:
@@ -213,10 +221,31 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return obj
 
 
+def duplicate_key_problem(name: str, text: str) -> str | None:
+    """The refusal for a key given twice in one JSON object, or None (orjson keeps the last silently)."""
+    try:
+        json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except InputRefused as exc:
+        return f"{name}: {exc}"
+    except (ValueError, RecursionError):
+        return None  # not a duplicate: the main parse has judged this text already
+    return None
+
+
+def _raw_checks(sheets: dict[str, Sheet | ColumnSheet], json_name: str | None,
+                json_text: str | None) -> tuple[dict[tuple[str, str | None], int], str | None]:
+    """The checks over the raw input that need not hold up reading: identity numbers, duplicate JSON keys."""
+    duplicate = duplicate_key_problem(json_name or "", json_text) if json_text is not None else None
+    return scan_sheets(sheets), duplicate
+
+
 def _read_json(name: str, data: bytes) -> dict[str, Sheet | ColumnSheet]:
     try:
         text = data.decode("utf-8-sig")
-        doc = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicate_keys)
+        try:  # orjson is several times faster; anything it refuses is parsed again for the exact message
+            doc = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            doc = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicate_keys)
     except InputRefused as exc:
         raise InputRefused(f"{name}: {exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -242,8 +271,12 @@ def _read_json(name: str, data: bytes) -> dict[str, Sheet | ColumnSheet]:
                     f"(row {pos} of '{key}' is not an object of column values)."
                 )
         # the distinct key layouts are few; their union in first-seen order is the header
-        header: list[object] = list(dict.fromkeys(k for layout in dict.fromkeys(map(tuple, rows)) for k in layout))
-        columns = [[row.get(c) for row in rows] for c in header]
+        layouts = dict.fromkeys(map(tuple, rows))
+        header: list[object] = list(dict.fromkeys(k for layout in layouts for k in layout))
+        if len(layouts) == 1:  # every row has the same keys in the same order: transpose in C
+            columns = [list(col) for col in zip(*map(dict.values, rows), strict=True)]
+        else:
+            columns = [[row.get(c) for row in rows] for c in header]
         for col, cells in zip(header, columns, strict=True):
             if pd.api.types.infer_dtype(cells, skipna=True) in ("mixed", "unknown-array"):
                 for pos, value in enumerate(cells, start=1):

@@ -110,13 +110,32 @@ def _look(raw: pd.Series) -> _Cells:
     empty = types == T_EMPTY
     is_str = np.flatnonzero(types == T_STR)
     if len(is_str):
-        trimmed = np.fromiter(map(str.strip, cells[is_str]), dtype=object, count=len(is_str))
+        strings = cells[is_str]
+        trimmed = strings if not _needs_trim(strings) else np.fromiter(
+            map(str.strip, strings), dtype=object, count=len(is_str))
         text[is_str] = trimmed
         empty[is_str] = trimmed == ""
     is_float = np.flatnonzero(types == T_FLOAT)
     if len(is_float):
         empty[is_float] = pd.isna(cells[is_float])
     return _Cells(cells=cells, types=types, text=text, empty=empty)
+
+
+_EDGE_SPACE = tuple(f"{sep}{ws}" for ws in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85" for sep in ("\x00",)) + tuple(
+    f"{ws}\x00" for ws in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85")
+
+
+def _needs_trim(strings: np.ndarray) -> bool:
+    """Whether any text has whitespace at either end, found on the NUL-joined column in C.
+
+    Trimming every cell one by one is most of the cost of looking at a column, and
+    most columns need none. A column with non-ASCII text, or a NUL inside a cell, is
+    simply trimmed cell by cell (no shortcut for Unicode spaces).
+    """
+    joined = "\x00" + "\x00".join(strings) + "\x00"
+    if not joined.isascii() or joined.count("\x00") != len(strings) + 1:
+        return True
+    return any(edge in joined for edge in _EDGE_SPACE)
 
 
 def is_empty(raw: pd.Series, types: np.ndarray | None = None) -> np.ndarray:

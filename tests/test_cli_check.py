@@ -153,3 +153,15 @@ def test_a_failing_background_process_raises_a_ke_rules_error():
         pending.result()
     assert background.start(sum, [1, 2], fork=True).result() == 3
     assert background.start(sum, [1, 2], fork=False).result() == 3
+
+
+@pytest.mark.parametrize("threshold", [10**12, 0])  # checked inline, and in the forked process
+def test_a_key_twice_in_one_json_object_is_refused_either_way(tmp_path, monkeypatch, threshold):
+    import ke_rules.load
+
+    monkeypatch.setattr(ke_rules.load, "BACKGROUND_SCAN_FROM", threshold)
+    path = tmp_path / "dup.json"
+    path.write_text('{"cases": [{"case_id": "S-1", "case_id": "S-2"}]}', encoding="utf-8")
+    code, out, err = run("check", str(path), "--as-of", "2026-11-23")
+    assert code == 2 and not out
+    assert "case_id" in err and "to ganger" in err and "Traceback" not in err

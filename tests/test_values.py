@@ -6,6 +6,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ke_rules.values import ProblemCode, parse_column
 
@@ -100,3 +102,14 @@ def test_enum_synonyms(enum, cell, expected):
 
 def test_enum_unknown_word_is_a_problem():
     assert one("tante", "enum", "relation")[1] == ProblemCode.NOT_IN_LIST
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=6), st.sampled_from([" a", "b ", "\tc", "d\n", "", "  "])),
+                max_size=30))
+def test_text_cells_are_trimmed_exactly_as_str_strip_does(cells):
+    from ke_rules.values import parse_column
+
+    parsed = parse_column(pd.Series(cells, dtype=object), "text")
+    expected = [None if c is None or not c.strip() else c.strip() for c in cells]
+    assert parsed.values.tolist() == expected
+    assert parsed.empty.tolist() == [c is None or not c.strip() for c in cells]
