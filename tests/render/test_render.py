@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import zipfile
 from collections import Counter
 from importlib import resources
 
@@ -13,7 +14,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from ke_rules.models import CoordinatorLoad, Measure
-from ke_rules.render import FORMATS, render
+from ke_rules.render import FORMATS, render, xlsx_render
 from ke_rules.render.labels import TEXT
 
 from .conftest import csv_pairs, csv_rows, html_finding_rows, html_pairs, json_pairs, md_cells, md_pairs, xlsx_pairs
@@ -86,7 +87,7 @@ def test_html_declares_its_language(demo_nb, demo_en):
 
 
 def test_renderings_are_deterministic(demo_nb, ruleset):
-    for fmt in ("json", "csv", "html", "md"):
+    for fmt in ("json", "csv", "xlsx", "html", "md"):
         assert render(demo_nb, fmt, ruleset=ruleset) == render(demo_nb, fmt, ruleset=ruleset), fmt
 
 
@@ -140,9 +141,9 @@ def test_xlsx_structure(demo_nb, ruleset):
     assert link.style == "Hyperlink"
     assert ws["G2"].alignment.wrap_text
     # severity fills: high red-ish, medium orange, low light
-    fills = {c.value: c.fill.fgColor.rgb for c in ws["A"][1:]}
-    assert fills == {"Høy": "00F4B6B0", "Middels": "00FCD9A0", "Lav": "00E3EEF9"}
-    assert ws.column_dimensions["G"].width <= 80
+    fills = {c.value: c.fill.fgColor.rgb[-6:] for c in ws["A"][1:]}  # ARGB; the alpha byte is not shown
+    assert fills == {"Høy": "F4B6B0", "Middels": "FCD9A0", "Lav": "E3EEF9"}
+    assert ws.column_dimensions["G"].width <= 81  # 80 characters, stored with Excel's cell padding (80.71)
     # titles come from the ruleset
     assert ws["C2"].value == "Barn som pårørende kartlagt"
 
@@ -170,6 +171,56 @@ def test_xlsx_structure(demo_nb, ruleset):
     assert problems.freeze_panes == "A2"
     rows = list(problems.iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[1], r[2]) for r in rows] == [(p.table, p.row, p.column) for p in demo_nb.input_problems]
+
+
+def test_xlsx_is_byte_identical_whenever_it_is_made(demo_nb, ruleset):
+    first = render(demo_nb, "xlsx", ruleset=ruleset)
+    assert render(demo_nb, "xlsx", ruleset=ruleset) == first
+    # the clock is not in the file: created and modified are the evaluation date at midnight, and every
+    # zip entry carries the same fixed date
+    with zipfile.ZipFile(io.BytesIO(first)) as z:
+        core = z.read("docProps/core.xml").decode("utf-8")
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    for tag in ("created", "modified"):
+        assert f'<dcterms:{tag} xsi:type="dcterms:W3CDTF">2026-11-23T00:00:00Z</dcterms:{tag}>' in core
+
+
+def test_xlsx_row_height_fits_wrapped_text(demo_nb, ruleset):
+    ws = openpyxl.load_workbook(io.BytesIO(render(demo_nb, "xlsx", ruleset=ruleset)))["Funn"]
+    width = ws.column_dimensions["K"].width
+    for row in range(2, len(demo_nb.findings) + 2):
+        evidence = ws.cell(row, 11).value
+        if len(evidence) > width:  # wraps, so the row is taller than one line
+            assert ws.row_dimensions[row].height >= 2 * 15, (row, evidence)
+
+
+def test_xlsx_links_stop_at_excels_limit_and_the_rest_is_text(demo_nb, ruleset, monkeypatch):
+    monkeypatch.setattr(xlsx_render, "MAX_LINKS_PER_SHEET", 5)
+    wb = openpyxl.load_workbook(io.BytesIO(render(demo_nb, "xlsx", ruleset=ruleset)))
+    cells = [c for c in wb["Funn"]["I"][1:] if c.value]
+    assert len(cells) > 5
+    assert all(c.hyperlink is not None and c.style == "Hyperlink" for c in cells[:5])
+    assert all(c.hyperlink is None and c.value.startswith("https://lovdata.no/") for c in cells[5:])
+    assert [c.value for c in cells] == [next(b.url for b in f.basis if b.url) for f in demo_nb.findings
+                                        if any(b.url for b in f.basis)]
+    assert wb["Regler"]["I2"].hyperlink is not None  # the limit is per sheet
+
+
+def test_xlsx_streamed_large_workbook_has_the_same_cells(demo_nb, ruleset, monkeypatch):
+    """Past IN_MEMORY_MAX_FINDINGS rows stream to a temporary file; what a reader sees does not change."""
+    in_memory = render(demo_nb, "xlsx", ruleset=ruleset)
+    monkeypatch.setattr(xlsx_render, "IN_MEMORY_MAX_FINDINGS", 0)
+    streamed = render(demo_nb, "xlsx", ruleset=ruleset)
+    assert streamed != in_memory and streamed == render(demo_nb, "xlsx", ruleset=ruleset)
+
+    def cells(data):
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        return {ws.title: [[(c.value, c.number_format, c.hyperlink.target if c.hyperlink else None) for c in row]
+                           for row in ws.iter_rows()] for ws in wb.worksheets}
+
+    assert cells(streamed) == cells(in_memory)
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(streamed))
+    assert {(r[1], r[4]) for r in wb.get_sheet_by_name("Funn").to_python()[1:]} == json_pairs(demo_nb)
 
 
 def test_xlsx_without_ruleset_leaves_titles_empty_and_null_rate_empty(demo_nb):
