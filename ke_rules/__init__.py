@@ -71,10 +71,12 @@ def load_snapshot(path: str | Path) -> Snapshot:
     Bad rows are set aside and listed in ``snapshot.problems``; a file that cannot be
     used at all raises :class:`InputRefused`.
     """
+    from .background import paused_gc
     from .load import read_snapshot
     from .validate import validate
 
-    return validate(read_snapshot(path))
+    with paused_gc():
+        return validate(read_snapshot(path))
 
 
 def evaluate(snapshot: Snapshot, ruleset: Ruleset | str | Path = "nasjonal",
@@ -86,11 +88,14 @@ def evaluate(snapshot: Snapshot, ruleset: Ruleset | str | Path = "nasjonal",
 
     if lang not in ("nb", "en"):
         raise KeRulesError(f"lang must be 'nb' or 'en', got '{lang}'")
+    from .background import paused_gc
+
     rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
     day = _as_date(as_of)
-    facts = derive_facts(snapshot, day, rs.params)
-    evaluation = evaluate_facts(rs, facts)
-    return build_report(snapshot, facts, rs, evaluation, lang=lang)
+    with paused_gc():
+        facts = derive_facts(snapshot, day, rs.params)
+        evaluation = evaluate_facts(rs, facts)
+        return build_report(snapshot, facts, rs, evaluation, lang=lang)
 
 
 def check(path: str | Path, ruleset: Ruleset | str | Path = "nasjonal",

@@ -78,6 +78,7 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
     from .engine import evaluate_facts
     from .facts import derive_facts
     from .load import read_snapshot
+    from .background import paused_gc
     from .progress import Progress
     from .render import render
     from .report import build_report
@@ -88,7 +89,7 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
     stages: list[tuple[str, float]] = []
     try:
         day = _as_date(as_of) if as_of else None
-        with Progress.for_terminal(quiet, lang) as progress:
+        with Progress.for_terminal(quiet, lang) as progress, paused_gc():
             t0 = time.perf_counter()
             progress.stage("load")
             ruleset = load_ruleset(ruleset_name)

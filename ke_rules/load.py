@@ -101,8 +101,9 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
     # we ignore or in a row set aside is still reported (the count only; outputs mask the number).
     # A big snapshot is counted in a forked process while its rows are checked.
     cells = sum(len(sheet[2]) * max(1, len(sheet[0])) for sheet in sheets.values())
-    json_text = data.decode("utf-8-sig") if not p.is_dir() and p.suffix.lower() == ".json" else None
-    scan = background.start(_raw_checks, sheets, p.name, json_text, fork=cells >= BACKGROUND_SCAN_FROM)
+    json_data = data if not p.is_dir() and p.suffix.lower() == ".json" else None
+    scan = background.start(_raw_checks, sheets, p.name, json_data, fork=cells >= BACKGROUND_SCAN_FROM)
+    json_data = data = None  # type: ignore[assignment]  # the bytes are not needed past this point
     problems: list[InputProblem] = []
     tables = _map_tables(sheets, problems)
     if "cases" not in tables:
@@ -221,30 +222,33 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return obj
 
 
-def duplicate_key_problem(name: str, text: str) -> str | None:
+_BOM = b"\xef\xbb\xbf"
+
+
+def duplicate_key_problem(name: str, data: bytes) -> str | None:
     """The refusal for a key given twice in one JSON object, or None (orjson keeps the last silently)."""
     try:
-        json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        json.loads(data.decode("utf-8-sig"), object_pairs_hook=_no_duplicate_keys)
     except InputRefused as exc:
         return f"{name}: {exc}"
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError):  # also a decoding error
         return None  # not a duplicate: the main parse has judged this text already
     return None
 
 
 def _raw_checks(sheets: dict[str, Sheet | ColumnSheet], json_name: str | None,
-                json_text: str | None) -> tuple[dict[tuple[str, str | None], int], str | None]:
+                json_data: bytes | None) -> tuple[dict[tuple[str, str | None], int], str | None]:
     """The checks over the raw input that need not hold up reading: identity numbers, duplicate JSON keys."""
-    duplicate = duplicate_key_problem(json_name or "", json_text) if json_text is not None else None
+    duplicate = duplicate_key_problem(json_name or "", json_data) if json_data is not None else None
     return scan_sheets(sheets), duplicate
 
 
 def _read_json(name: str, data: bytes) -> dict[str, Sheet | ColumnSheet]:
     try:
-        text = data.decode("utf-8-sig")
         try:  # orjson is several times faster; anything it refuses is parsed again for the exact message
-            doc = orjson.loads(text)
+            doc = orjson.loads(memoryview(data)[3:] if data.startswith(_BOM) else data)
         except orjson.JSONDecodeError:
+            text = data.decode("utf-8-sig")
             doc = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicate_keys)
     except InputRefused as exc:
         raise InputRefused(f"{name}: {exc}") from None

@@ -97,7 +97,10 @@ def _types(cells: np.ndarray) -> np.ndarray:
     if kind == "empty":
         return np.full(len(cells), T_EMPTY, dtype=np.int8)
     if kind in _UNIFORM:
-        return np.where(pd.isna(cells), T_EMPTY, _UNIFORM[kind]).astype(np.int8)
+        missing = cells == None  # noqa: E711 - elementwise, in C; None is what readers give for a blank
+        if kind != "string" or pd.api.types.infer_dtype(cells[~missing], skipna=False) != "string":
+            missing = pd.isna(cells)  # NaN, NaT or pd.NA among the values: the general test
+        return np.where(missing, T_EMPTY, _UNIFORM[kind]).astype(np.int8)
     get = _TYPE_CODES.get
     return np.fromiter((get(type(v), T_OTHER) for v in cells), dtype=np.int8, count=len(cells))
 
@@ -121,21 +124,26 @@ def _look(raw: pd.Series) -> _Cells:
     return _Cells(cells=cells, types=types, text=text, empty=empty)
 
 
-_EDGE_SPACE = tuple(f"{sep}{ws}" for ws in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85" for sep in ("\x00",)) + tuple(
-    f"{ws}\x00" for ws in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85")
+_ASCII_SPACE = np.array([ord(c) for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"], dtype=np.uint8)
 
 
 def _needs_trim(strings: np.ndarray) -> bool:
-    """Whether any text has whitespace at either end, found on the NUL-joined column in C.
+    """Whether any text has whitespace at either end, judged on the NUL-joined column with numpy.
 
     Trimming every cell one by one is most of the cost of looking at a column, and
     most columns need none. A column with non-ASCII text, or a NUL inside a cell, is
     simply trimmed cell by cell (no shortcut for Unicode spaces).
     """
     joined = "\x00" + "\x00".join(strings) + "\x00"
-    if not joined.isascii() or joined.count("\x00") != len(strings) + 1:
+    if not joined.isascii():
         return True
-    return any(edge in joined for edge in _EDGE_SPACE)
+    codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    separators = np.flatnonzero(codes == 0)
+    if len(separators) != len(strings) + 1:
+        return True
+    after = codes[separators[:-1] + 1]  # first character of each text (a NUL when it is empty)
+    before = codes[separators[1:] - 1]  # last character of each text
+    return bool(np.isin(after, _ASCII_SPACE).any() or np.isin(before, _ASCII_SPACE).any())
 
 
 def is_empty(raw: pd.Series, types: np.ndarray | None = None) -> np.ndarray:
