@@ -128,7 +128,7 @@ def _check_table(
             problems.append(_problem(rt.name, rows[i], spec.unique, frame[spec.unique].iat[i],
                                      ProblemCode.DUPLICATE_ID, Severity.error))
         aside |= dup
-        ids_seen = set(key.dropna().astype(str))
+        ids_seen = {str(v) for v in key.dropna().to_numpy(dtype=object).tolist()}
 
     # references to cases and coordinators
     if "case_id" in spec.column_names and rt.name != "cases":

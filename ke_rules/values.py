@@ -97,10 +97,7 @@ def _types(cells: np.ndarray) -> np.ndarray:
     if kind == "empty":
         return np.full(len(cells), T_EMPTY, dtype=np.int8)
     if kind in _UNIFORM:
-        missing = cells == None  # noqa: E711 - elementwise, in C; None is what readers give for a blank
-        if kind != "string" or pd.api.types.infer_dtype(cells[~missing], skipna=False) != "string":
-            missing = pd.isna(cells)  # NaN, NaT or pd.NA among the values: the general test
-        return np.where(missing, T_EMPTY, _UNIFORM[kind]).astype(np.int8)
+        return np.where(pd.isna(cells), T_EMPTY, _UNIFORM[kind]).astype(np.int8)
     get = _TYPE_CODES.get
     return np.fromiter((get(type(v), T_OTHER) for v in cells), dtype=np.int8, count=len(cells))
 
@@ -240,7 +237,11 @@ def _parse_bool(c: _Cells) -> tuple[np.ndarray, np.ndarray]:
         ok = pd.notna(mapped)
         values[idx[ok]] = mapped[ok]
         failure[idx[~ok]] = ProblemCode.NOT_A_BOOL
-    for i in c.others:
+    others = c.others
+    if len(others) and (c.types[others] == T_BOOL).all():  # JSON true/false: already booleans
+        values[others] = c.cells[others].astype(bool)
+        return values, failure
+    for i in others:
         v = c.cells[i]
         if isinstance(v, bool | np.bool_) or isinstance(v, int | float) and v in (0, 1):
             values[i] = bool(v)
