@@ -56,6 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "mask_identity_numbers",
     "looks_like_identity_number",
+    "mask_many",
     "is_identity_number",
     "kind_of_identity_number",
     "IdentityKind",
@@ -153,6 +154,39 @@ def mask_identity_numbers(text: str) -> str:
     if len(text) < 10:
         return text
     return _PNR.sub(_mask_match, text)
+
+
+def mask_many(texts: Sequence[str]) -> list[str]:
+    """:func:`mask_identity_numbers` over many texts, with the regex run only where it can match.
+
+    Every masked run holds at least six digits in a row, so one numpy pass over the
+    joined texts finds the few texts that have such a run; the rest are returned as
+    they are. Same result as masking each text, at a fraction of the cost for the
+    hundreds of thousands of messages of a national run.
+    """
+    if not texts:
+        return []
+    joined = "\x00".join(texts)
+    if joined.isascii():
+        cp = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        is_digit = (cp >= 48) & (cp <= 57)
+    else:
+        cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        is_digit = (cp >= 48) & (cp <= 57)
+        wide = np.unique(cp[cp > 127])
+        others = [c for c in wide.tolist() if chr(c).isdecimal()]  # the regex's \d takes other scripts too
+        if others:
+            is_digit |= np.isin(cp, others)
+    separators = np.flatnonzero(cp == 0)
+    if len(separators) != len(texts) - 1:  # a NUL inside a text: mask each one
+        return [mask_identity_numbers(t) for t in texts]
+    edges = np.diff(np.concatenate(([0], is_digit.view(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1)
+    long_runs = starts[(np.flatnonzero(edges == -1) - starts) >= 6]
+    out = list(texts)
+    for i in np.unique(np.searchsorted(separators, long_runs)).tolist():
+        out[i] = mask_identity_numbers(out[i])
+    return out
 
 
 def looks_like_identity_number(text: str) -> bool:

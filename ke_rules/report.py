@@ -32,7 +32,7 @@ from .models import (
     Summary,
     ToolInfo,
 )
-from .privacy import mask_identity_numbers
+from .privacy import mask_identity_numbers, mask_many
 from .ruleset import Rule, Ruleset
 from .validate import Snapshot
 
@@ -133,23 +133,42 @@ def _rule_findings(rule: Rule, frame: pd.DataFrame, rows: np.ndarray, severities
     subject_type = SubjectType(rule.subject)
     base = {"params": params, "as_of": _template_value(as_of, lang)}
     sev = [severities[i] for i in rows.tolist()]
-    out: list[Finding] = []
-    for j, subject_id in enumerate(ids):
-        context = {k: v[j] for k, v in for_text.items()}
-        context.update(base, subject_id=subject_id)
-        case = cases[j]
-        out.append(Finding.model_construct(
-            rule_id=rule.id,
-            severity=sev[j],
-            subject_type=subject_type,
-            subject_id=mask_identity_numbers(subject_id),
-            case_id=None if case is None else mask_identity_numbers(str(case)),
-            message=mask_identity_numbers(template.render(context).strip() + note),
-            evidence={k: as_json[k][j] for k in evidence_fields},
-            basis=basis,
-            status="open",
-        ))
-    return out
+    messages = mask_many([template.render({**{k: v[j] for k, v in for_text.items()}, **base, "subject_id": sid})
+                          .strip() + note for j, sid in enumerate(ids)])
+    masked_ids = mask_many(ids)
+    masked_cases = mask_many(["" if c is None else str(c) for c in cases])
+    return [
+        _finding({
+            "rule_id": rule.id,
+            "severity": sev[j],
+            "subject_type": subject_type,
+            "subject_id": masked_ids[j],
+            "case_id": None if cases[j] is None else masked_cases[j],
+            "message": messages[j],
+            "evidence": {k: as_json[k][j] for k in evidence_fields},
+            "basis": basis,
+            "status": "open",
+        })
+        for j in range(len(ids))
+    ]
+
+
+_FINDING_FIELDS = frozenset(Finding.model_fields)
+
+
+def _finding(values: dict[str, Any]) -> Finding:
+    """A Finding from values that are already valid, without pydantic's per-instance bookkeeping.
+
+    Equivalent to ``Finding.model_construct(**values)`` with every field given (tested);
+    a national run builds a hundred thousand findings, and that call costs more than
+    the rest of building one.
+    """
+    finding = Finding.__new__(Finding)
+    object.__setattr__(finding, "__dict__", values)
+    object.__setattr__(finding, "__pydantic_fields_set__", set(_FINDING_FIELDS))
+    object.__setattr__(finding, "__pydantic_extra__", None)
+    object.__setattr__(finding, "__pydantic_private__", None)
+    return finding
 
 
 def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation: Evaluation,
