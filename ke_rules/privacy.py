@@ -159,9 +159,9 @@ def mask_identity_numbers(text: str) -> str:
 def mask_many(texts: Sequence[str]) -> list[str]:
     """:func:`mask_identity_numbers` over many texts, with the regex run only where it can match.
 
-    Every masked run holds at least six digits in a row, so one numpy pass over the
-    joined texts finds the few texts that have such a run; the rest are returned as
-    they are. Same result as masking each text, at a fraction of the cost for the
+    One numpy pass over the joined texts finds the runs the regex masks (exactly 10 or
+    11 digits, or 6 digits, a space and 5), and only texts with such a run go through
+    the regex; the rest are returned as they are. Same result as masking each text, at a fraction of the cost for the
     hundreds of thousands of messages of a national run.
     """
     if not texts:
@@ -182,9 +182,16 @@ def mask_many(texts: Sequence[str]) -> list[str]:
         return [mask_identity_numbers(t) for t in texts]
     edges = np.diff(np.concatenate(([0], is_digit.view(np.int8), [0])))
     starts = np.flatnonzero(edges == 1)
-    long_runs = starts[(np.flatnonzero(edges == -1) - starts) >= 6]
+    stops = np.flatnonzero(edges == -1)
+    lengths = stops - starts
+    # the regex's runs: exactly 10 or 11 digits, or exactly 6, one space, exactly 5
+    hits = starts[(lengths == 10) | (lengths == 11)]
+    if len(starts) > 1:
+        pair = (lengths[:-1] == 6) & (lengths[1:] == 5) & (starts[1:] == stops[:-1] + 1)
+        pair[pair] = cp[stops[:-1][pair]] == 32
+        hits = np.concatenate([hits, starts[:-1][pair]])
     out = list(texts)
-    for i in np.unique(np.searchsorted(separators, long_runs)).tolist():
+    for i in np.unique(np.searchsorted(separators, hits)).tolist():
         out[i] = mask_identity_numbers(out[i])
     return out
 
