@@ -260,9 +260,12 @@ def _group_facts(groups: pd.DataFrame, meetings: pd.DataFrame, d: pd.Timestamp,
     days_active = _days(d, out["established_on"]).clip(upper=WINDOW_DAYS).where(out["active"])
     out["days_active"] = days_active
     per_year = Fraction(str(params["min_group_meetings_per_year"]))
-    out["required_meetings"] = days_active.map(
-        lambda n: pd.NA if pd.isna(n) else int(per_year * int(n) / WINDOW_DAYS), na_action="ignore",
-    ).astype("Int64")
+    # floor(per_year * days / WINDOW_DAYS) in exact integers (per_year = p/q, days >= 0), column-wise
+    required = pd.array([pd.NA] * len(out), dtype="Int64")
+    known = days_active.notna().to_numpy()
+    days = days_active.to_numpy(dtype=float, na_value=np.nan)[known].astype(np.int64)
+    required[known] = (per_year.numerator * days) // (per_year.denominator * WINDOW_DAYS)
+    out["required_meetings"] = pd.Series(required, index=out.index)
     window_start = d - pd.Timedelta(days=WINDOW_DAYS)
     out["window"] = f"({window_start.date().isoformat()}, {d.date().isoformat()}]"
     held = meetings[((meetings["kind"] == "ansvarsgruppe") & (meetings["eff_status"] == "held")
