@@ -268,7 +268,8 @@ def _read_json(name: str, data: bytes) -> dict[str, Sheet | ColumnSheet]:
                 f"{name}: '{key}' skal være en liste med rader, men er {type(rows).__name__} "
                 f"(the value of '{key}' must be a list of row objects)."
             )
-        for pos, row in enumerate(rows, start=1):
+        row_types = dict.fromkeys(map(type, rows))  # in C; the loop below only runs to name a bad row
+        for pos, row in enumerate(rows if row_types.keys() - {dict} else (), start=1):
             if type(row) is not dict:
                 raise InputRefused(
                     f"{name}: '{key}' rad {pos} er ikke et objekt ({type(row).__name__}) "
