@@ -227,8 +227,8 @@ _BOM = b"\xef\xbb\xbf"
 
 def duplicate_key_problem(name: str, data: bytes) -> str | None:
     """The refusal for a key given twice in one JSON object, or None (orjson keeps the last silently)."""
-    try:
-        json.loads(data.decode("utf-8-sig"), object_pairs_hook=_no_duplicate_keys)
+    try:  # each object is checked and dropped at once, so this parse holds next to nothing in memory
+        json.loads(data.decode("utf-8-sig"), object_pairs_hook=_check_keys_only)
     except InputRefused as exc:
         return f"{name}: {exc}"
     except (ValueError, RecursionError):  # also a decoding error
@@ -241,6 +241,11 @@ def _raw_checks(sheets: dict[str, Sheet | ColumnSheet], json_name: str | None,
     """The checks over the raw input that need not hold up reading: identity numbers, duplicate JSON keys."""
     duplicate = duplicate_key_problem(json_name or "", json_data) if json_data is not None else None
     return scan_sheets(sheets), duplicate
+
+
+def _check_keys_only(pairs: list[tuple[str, object]]) -> None:
+    if len({k for k, _ in pairs}) != len(pairs):
+        _no_duplicate_keys(pairs)  # raises, naming the key
 
 
 def _read_json(name: str, data: bytes) -> dict[str, Sheet | ColumnSheet]:
