@@ -75,10 +75,10 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
           workers: int | None, quiet: bool, timings: bool) -> None:
     """Check INPUT (.xlsx, .json or a folder of .csv files) and write the findings report."""
     from . import _as_date, load_ruleset
+    from .background import paused_gc
     from .engine import evaluate_facts
     from .facts import derive_facts
     from .load import read_snapshot
-    from .background import paused_gc
     from .progress import Progress
     from .render import render
     from .report import build_report

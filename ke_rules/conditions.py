@@ -189,7 +189,8 @@ class _Compiler:
         if lf is None:
             rf = self.field(right) if isinstance(right, ast.Name) else None
             if rf is None:
-                raise self.fail(f"a comparison needs a field on one side: '{ast.unparse(left)} {_SYMBOL[type(op)]} {ast.unparse(right)}'")
+                raise self.fail("a comparison needs a field on one side: "
+                                f"'{ast.unparse(left)} {_SYMBOL[type(op)]} {ast.unparse(right)}'")
             lf, op, right = rf, _FLIP[type(op)](), left
         rhs = self.operand(right)
         self._check_types(lf, rhs)

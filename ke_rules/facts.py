@@ -181,7 +181,8 @@ def _case_facts(c: pd.DataFrame, groups: pd.DataFrame, consents: pd.DataFrame, a
 
     a_active = assignments[_active(assignments["start_date"], assignments["end_date"], d).to_numpy()]
     out["active_assignments"] = a_active.groupby("case_id").size().reindex(idx, fill_value=0).astype(int)
-    out["has_child_coordinator"] = idx.isin(a_active.loc[(a_active["role"] == "barnekoordinator").to_numpy(), "case_id"])
+    child_roles = (a_active["role"] == "barnekoordinator").to_numpy()
+    out["has_child_coordinator"] = idx.isin(a_active.loc[child_roles, "case_id"])
     grace = pd.Timedelta(days=int(params["mapping_grace_days"]))
     qual = a_active[(a_active["start_date"] <= d - grace).to_numpy()]
     earliest = qual.groupby("case_id")["start_date"].min()

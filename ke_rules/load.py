@@ -130,8 +130,10 @@ def _read_xlsx(name: str, data: bytes) -> dict[str, Sheet]:
     except Exception as exc:  # calamine raises several types for broken files
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "password" in msg.lower() or "encrypt" in msg.lower() or type(exc).__name__ == "PasswordError":
-            raise InputRefused(f"{name}: arbeidsboken er passordbeskyttet (the workbook is password-protected).") from None
-        raise InputRefused(f"{name}: kan ikke leses som Excel-arbeidsbok (not a readable .xlsx workbook: {msg}).") from None
+            raise InputRefused(f"{name}: arbeidsboken er passordbeskyttet "
+                               "(the workbook is password-protected).") from None
+        raise InputRefused(f"{name}: kan ikke leses som Excel-arbeidsbok "
+                           f"(not a readable .xlsx workbook: {msg}).") from None
     out: dict[str, Sheet] = {}
     for sheet_name in wb.sheet_names:
         try:
@@ -209,7 +211,8 @@ def _read_csv_folder(folder: Path) -> tuple[dict[str, Sheet], str]:
 
 
 def _refuse_constant(name: str) -> object:
-    raise InputRefused(f"JSON-filen inneholder {name}, som ikke er en gyldig verdi (the JSON file contains {name}, which is not a valid value).")
+    raise InputRefused(f"JSON-filen inneholder {name}, som ikke er en gyldig verdi "
+                       f"(the JSON file contains {name}, which is not a valid value).")
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
