@@ -160,28 +160,15 @@ def mask_many(texts: Sequence[str]) -> list[str]:
 
     One numpy pass over the joined texts finds the runs the regex masks (exactly 10 or
     11 digits, or 6 digits, a space and 5), and only texts with such a run go through
-    the regex; the rest are returned as they are. Same result as masking each text, at a fraction of the cost for the
-    hundreds of thousands of messages of a national run.
+    the regex; the rest are returned as they are. Same result as masking each text, at
+    a fraction of the cost for the hundreds of thousands of messages of a national run.
     """
     if not texts:
         return []
-    joined = "\x00".join(texts)
-    if joined.isascii():
-        cp = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-        is_digit = (cp >= 48) & (cp <= 57)
-    else:
-        cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-        is_digit = (cp >= 48) & (cp <= 57)
-        wide = np.unique(cp[cp > 127])
-        others = [c for c in wide.tolist() if chr(c).isdecimal()]  # the regex's \d takes other scripts too
-        if others:
-            is_digit |= np.isin(cp, others)
+    cp, _, starts, stops = _digit_runs("\x00".join(texts))
     separators = np.flatnonzero(cp == 0)
     if len(separators) != len(texts) - 1:  # a NUL inside a text: mask each one
         return [mask_identity_numbers(t) for t in texts]
-    edges = np.diff(np.concatenate(([0], is_digit.view(np.int8), [0])))
-    starts = np.flatnonzero(edges == 1)
-    stops = np.flatnonzero(edges == -1)
     lengths = stops - starts
     # the regex's runs: exactly 10 or 11 digits, or exactly 6, one space, exactly 5
     hits = starts[(lengths == 10) | (lengths == 11)]
@@ -223,22 +210,29 @@ def _valid_runs(texts: Sequence[str], ends: np.ndarray) -> np.ndarray:
     return np.searchsorted(ends, starts, side="right")
 
 
-def _valid_starts(joined: str) -> tuple[np.ndarray, np.ndarray]:
-    """Start offsets in ``joined`` of each valid identity number, and the code array searched.
+def _digit_runs(joined: str) -> tuple[np.ndarray, dict[int, int], np.ndarray, np.ndarray]:
+    """The code array of ``joined``, its non-ASCII digits (code -> value), and each digit run's start and stop.
 
-    ASCII text is searched as bytes (a quarter of the memory of code points); other
-    text as UTF-32 code points, so digits of other scripts count as the regex's \\d does.
+    ASCII text is read as bytes (a quarter of the memory of code points); other text as
+    UTF-32 code points, so digits of other scripts count as the regex's \\d counts them.
     """
     if joined.isascii():
         cp = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
     else:
         cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     is_digit = (cp >= 48) & (cp <= 57)
-    other: dict[int, int] = {}  # digits of other scripts, which the regex's \d matches too
-    if not joined.isascii():
+    other: dict[int, int] = {}
+    if cp.dtype == np.uint32:
         other = {c: int(chr(c)) for c in np.unique(cp[cp > 127]).tolist() if chr(c).isdecimal()}
         if other:
             is_digit |= np.isin(cp, list(other))
+    edges = np.diff(np.concatenate(([0], is_digit.view(np.int8), [0])))
+    return cp, other, np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # first digit, one past the last
+
+
+def _valid_starts(joined: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start offsets in ``joined`` of each valid identity number, and the code array searched."""
+    cp, other, starts, stops = _digit_runs(joined)
 
     def value(at: np.ndarray) -> np.ndarray:  # digit values at the positions ``at``
         out = cp[at].astype(np.int64) - 48
@@ -246,11 +240,6 @@ def _valid_starts(joined: str) -> tuple[np.ndarray, np.ndarray]:
             out[cp[at] == c] = v
         return out
 
-    edges = np.zeros(len(cp) + 2, dtype=np.int8)
-    edges[1:-1] = is_digit
-    edges = np.diff(edges)
-    starts = np.flatnonzero(edges == 1)  # first digit of each run
-    stops = np.flatnonzero(edges == -1)  # one past its last digit
     lengths = stops - starts
     rows: list[np.ndarray] = []
     where: list[np.ndarray] = []

@@ -143,7 +143,7 @@ def _needs_trim(strings: np.ndarray) -> bool:
     return bool(np.isin(after, _ASCII_SPACE).any() or np.isin(before, _ASCII_SPACE).any())
 
 
-def is_empty(raw: pd.Series, types: np.ndarray | None = None) -> np.ndarray:
+def is_empty(raw: pd.Series) -> np.ndarray:
     """Empty = None, NaN float, or a text that is blank after trimming."""
     return _look(raw).empty
 
