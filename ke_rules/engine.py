@@ -7,15 +7,17 @@ module is where they are handled:
   sessions (``SESSION_SIZE`` facts), each deleted after use, so at most one is live;
   a ``MessageObservedException`` (a collision: no fact is ever asserted twice) moves
   that fact to a fresh session;
-* ``MessageNotHandledException``: facts are asserted one at a time and the exception
-  is caught per fact, so it can never swallow another fact's matches;
+* ``MessageNotHandledException``: facts are asserted one at a time and "not handled"
+  is read per fact, so it can never swallow another fact's matches;
 * a session that only ever saw unhandled facts crashes the process when deleted
   (seen here, a segfault): every session starts with a sentinel fact that one rule
   always handles;
-* an exception inside an action is swallowed into the session state: the actions only
-  append to a list, and a state carrying ``exception`` raises :class:`EngineError`;
-* the two timer threads each Host starts could run actions behind our back: the Host
-  used here does not start them, so every action runs inside the asserting call;
+* an exception inside an action is swallowed into the session state, and the two
+  timer threads each Host starts could run actions behind our back: no Python action
+  runs at all. The Host starts no threads, and ``_Session`` drives the engine's C
+  layer directly, taking each match as the engine starts its action (the protocol of
+  ``Ruleset.do_actions``), which is also several times faster than durable-rules'
+  Python dispatch;
 * negation order: no rule uses negation; facts are derived whole before asserting.
 
 Finally every match is compared with the same conditions evaluated column-wise by
@@ -24,9 +26,7 @@ pandas; any difference is an :class:`EngineError`, never a silently lost finding
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import json
 import math
 import multiprocessing
 import os
@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import durable_rules_engine
 import numpy as np
 import orjson
 import pandas as pd
@@ -77,22 +78,25 @@ class Evaluation:
 Match = tuple[str, int]
 
 
-def _definitions(ruleset: Ruleset, hits: list[Match]) -> dict[str, Any]:
+def _definitions(ruleset: Ruleset) -> dict[str, Any]:
+    """The ruleset as durable-rules definitions: one rule per rule id, one per severity escalation.
+
+    The actions are never called (``_Session`` takes the matches from the engine's C
+    layer itself); durable-rules only requires every rule to have one.
+    """
     rules: dict[str, Any] = {}
-
-    def action(key: str) -> Any:
-        def run(c: Any) -> None:
-            hits.append((key, c.m._d["_i"]))
-        return run
-
     for rule in ruleset.rules.values():
         base = [{"t": rule.subject}] + rule.applies.durable + rule.finding.durable
-        rules[rule.id] = {"all": [{"m": {"$and": base}}], "run": action(rule.id)}
+        rules[rule.id] = {"all": [{"m": {"$and": base}}], "run": _unused_action}
         for n, (severity, cond) in enumerate(rule.escalations):
             rules[f"{rule.id}@{n}:{severity}"] = {
-                "all": [{"m": {"$and": base + cond.durable}}], "run": action(f"{rule.id}@{n}:{severity}")}
-    rules[_SENTINEL] = {"all": [{"m": {"t": _SENTINEL}}], "run": lambda c: None}
+                "all": [{"m": {"$and": base + cond.durable}}], "run": _unused_action}
+    rules[_SENTINEL] = {"all": [{"m": {"t": _SENTINEL}}], "run": _unused_action}
     return {_RULESET: rules}
+
+
+def _unused_action(c: Any) -> None:
+    raise EngineError("a durable-rules action ran through the Python dispatcher; ke-rules drives the engine itself")
 
 
 def _fact_rows(frame: pd.DataFrame, subject: str, fields: list[str], rows: np.ndarray) -> Iterator[dict[str, Any]]:
@@ -205,56 +209,61 @@ def _child(ruleset: Ruleset, facts: Facts, jobs: list[Job], session_size: int, s
     send.close()
 
 
-class _OrjsonCodec:
-    """What durable-rules' Python layer needs of ``json``, done by orjson.
+# durable_rules_engine.assert_fact result codes (durable/engine.py, Ruleset._handle_result)
+_HANDLED, _NOT_HANDLED, _OBSERVED, _DEFERRED = 0, 1, 2, 3
 
-    durable-rules serialises every fact with ``json.dumps`` and parses every result
-    and state with ``json.loads``; at a few hundred thousand facts that is most of the
-    engine's time. orjson writes the same JSON (compact, UTF-8) several times faster.
-    Anything orjson will not take goes to the standard library unchanged.
+
+class _Session:
+    """Asserts facts through durable-rules' C engine and takes each match as it is started.
+
+    durable-rules' Python layer wraps every match in a Closure, parses the session state
+    and the fact back from JSON, writes the state again and runs the action with
+    lease timers; at a few hundred thousand facts that is most of the evaluation. The
+    engine itself only needs the same protocol driven directly: assert, start the
+    session's pending action, put the state back, complete it and start the next,
+    until none is left (``Ruleset.do_actions`` and ``_flush_actions``, minus the
+    Python action). The matches are then exactly the actions the engine started.
     """
 
-    @staticmethod
-    def dumps(obj: Any, ensure_ascii: bool = False, **kwargs: Any) -> str:
-        if not kwargs:
-            try:
-                return orjson.dumps(obj).decode("utf-8")
-            except TypeError:
-                pass
-        return json.dumps(obj, ensure_ascii=ensure_ascii, **kwargs)
+    def __init__(self, host: _Host) -> None:
+        self.handle = host.get_ruleset(_RULESET)._handle
+        self.hits: list[Match] = []
 
-    @staticmethod
-    def loads(text: str | bytes, **kwargs: Any) -> Any:
-        if not kwargs:
-            try:
-                return orjson.loads(text)
-            except orjson.JSONDecodeError:
-                pass
-        return json.loads(text, **kwargs)
+    def assert_fact(self, fact: dict[str, Any], sentinel: bool = False) -> None:
+        """Assert one fact; raise ``MessageObservedException`` on a hash collision, as durable-rules does."""
+        code, state = durable_rules_engine.assert_fact(self.handle, orjson.dumps(fact).decode("utf-8"))
+        if code == _NOT_HANDLED:
+            if sentinel:
+                raise EngineError("the rule engine did not handle its session sentinel")
+            return
+        if code == _OBSERVED:
+            raise durable_engine.MessageObservedException(fact)
+        if code == _DEFERRED:
+            state = 0
+        started = durable_rules_engine.start_action_for_state(self.handle, state)
+        if not started:
+            return
+        state_text, message = started
+        while message:
+            self.record(message)
+            durable_rules_engine.update_state(self.handle, state_text)
+            message = durable_rules_engine.complete_and_start_action(self.handle, state)
 
+    def record(self, message: str) -> None:
+        """One started action: ``{rule name: {"m": fact}}``."""
+        for name, matched in orjson.loads(message).items():
+            if name != _SENTINEL:
+                self.hits.append((name, matched["m"]["_i"]))
 
-@contextlib.contextmanager
-def _fast_json() -> Iterator[None]:
-    """Give durable-rules' engine module orjson for the length of one evaluation, then put ``json`` back."""
-    previous = durable_engine.json
-    durable_engine.json = _OrjsonCodec  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        durable_engine.json = previous
+    def delete(self, sid: str) -> None:
+        durable_rules_engine.delete_state(self.handle, sid)
 
 
 def _run_jobs(ruleset: Ruleset, facts: Facts, jobs: list[Job],
               session_size: int) -> tuple[list[Match], int, int, int]:
-    with _fast_json():
-        return _assert_jobs(ruleset, facts, jobs, session_size)
-
-
-def _assert_jobs(ruleset: Ruleset, facts: Facts, jobs: list[Job],
-                 session_size: int) -> tuple[list[Match], int, int, int]:
-    hits: list[Match] = []
     host = _Host()
-    host.register_rulesets(_definitions(ruleset, hits))
+    host.register_rulesets(_definitions(ruleset))
+    engine = _Session(host)
     asserted = sessions = retried = 0
     fields_of = {subject: sorted(set().union(*(r.fields for r in ruleset.rules.values() if r.subject == subject)))
                  for subject, _ in jobs}
@@ -264,7 +273,7 @@ def _assert_jobs(ruleset: Ruleset, facts: Facts, jobs: list[Job],
         nonlocal sessions
         sessions += 1
         sid = f"{os.getpid()}-{run_id}-{sessions}"
-        _assert(host, {"t": _SENTINEL, "sid": sid, "_i": -1}, sentinel=True)
+        engine.assert_fact({"t": _SENTINEL, "sid": sid, "_i": -1}, sentinel=True)
         return sid
 
     for subject, rows in jobs:
@@ -274,36 +283,25 @@ def _assert_jobs(ruleset: Ruleset, facts: Facts, jobs: list[Job],
         for fact in _fact_rows(frame, subject, fields_of[subject], rows):
             if in_session >= session_size:
                 if sid:
-                    host.delete_state(_RULESET, sid)
+                    engine.delete(sid)
                 sid = new_session()
                 in_session = 0
             fact["sid"] = sid
             try:
-                _assert(host, fact)
+                engine.assert_fact(fact)
             except durable_engine.MessageObservedException:
                 # a 32-bit hash collision with a fact already in this session: use a fresh one
                 retried += 1
-                host.delete_state(_RULESET, sid)
+                engine.delete(sid)
                 sid = new_session()
                 in_session = 0
                 fact["sid"] = sid
-                _assert(host, fact)
+                engine.assert_fact(fact)
             asserted += 1
             in_session += 1
         if sid:
-            host.delete_state(_RULESET, sid)
-    return hits, asserted, sessions, retried
-
-
-def _assert(host: _Host, fact: dict[str, Any], sentinel: bool = False) -> None:
-    try:
-        state = host.assert_fact(_RULESET, fact)
-    except durable_engine.MessageNotHandledException:
-        if sentinel:
-            raise EngineError("the rule engine did not handle its session sentinel") from None
-        return
-    if isinstance(state, dict) and "exception" in state:
-        raise EngineError(f"a rule action failed inside durable-rules: {state['exception']}")
+            engine.delete(sid)
+    return engine.hits, asserted, sessions, retried
 
 
 def _collect(ruleset: Ruleset, facts: Facts, hits: list[Match], populations: dict[str, np.ndarray],
