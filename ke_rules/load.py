@@ -13,7 +13,9 @@ import hashlib
 import io
 import itertools
 import json
+import operator
 import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -286,17 +288,15 @@ def _read_json(name: str, data: bytes) -> dict[str, Sheet | ColumnSheet]:
                     f"{name}: '{key}' rad {pos} er ikke et objekt ({type(row).__name__}) "
                     f"(row {pos} of '{key}' is not an object of column values)."
                 )
-        # the distinct key layouts are few; their union in first-seen order is the header
-        layouts = dict.fromkeys(map(tuple, rows))
-        header: list[object] = list(dict.fromkeys(k for layout in layouts for k in layout))
-        if len(layouts) == 1:  # every row has the same keys in the same order: transpose in C
-            columns: list[list[object]] | list[tuple[object, ...]] = list(zip(*map(dict.values, rows), strict=True))
-        else:
-            columns = [[row.get(c) for row in rows] for c in header]
-        if parsed_by_orjson:
-            columns = _compacted(columns)
-        else:
-            columns = [list(col) for col in columns]
+        same = _same_keys(rows)
+        transposed: Sequence[Sequence[object]]
+        if same is not None:  # every row has the first row's keys: transpose in C
+            header, transposed = same
+        else:  # the distinct key layouts are few; their union in first-seen order is the header
+            layouts = dict.fromkeys(map(tuple, rows))
+            header = list(dict.fromkeys(k for layout in layouts for k in layout))
+            transposed = [[row.get(c) for row in rows] for c in header]
+        columns = _compacted(transposed) if parsed_by_orjson else [list(col) for col in transposed]
         for col, cells in zip(header, columns, strict=True):
             if pd.api.types.infer_dtype(cells, skipna=True) in ("mixed", "unknown-array"):
                 for pos, value in enumerate(cells, start=1):
@@ -310,7 +310,24 @@ def _read_json(name: str, data: bytes) -> dict[str, Sheet | ColumnSheet]:
     return out
 
 
-def _compacted(columns: list[list[object]] | list[tuple[object, ...]], exact_json: bool = True) -> list[list[object]]:
+def _same_keys(rows: list[dict[str, object]]) -> tuple[list[object], list[tuple[object, ...]]] | None:
+    """(header, columns) when every row has exactly the first row's keys, in any order; else None.
+
+    Rows of equal length that all have the first row's keys have the same keys, so one
+    pass of lengths and one of key lookups (in C) replace comparing each row's layout.
+    """
+    if not rows or not rows[0] or len(set(map(len, rows))) != 1:
+        return None
+    header: list[object] = list(rows[0])
+    try:
+        if len(header) == 1:
+            return header, [tuple(map(operator.itemgetter(header[0]), rows))]
+        return header, list(zip(*map(operator.itemgetter(*header), rows), strict=True))
+    except KeyError:
+        return None
+
+
+def _compacted(columns: Sequence[Sequence[object]], exact_json: bool = True) -> list[list[object]]:
     """The columns' cells copied into fresh memory, one column after another.
 
     A parsed JSON file lays its cells out row by row, so the cells of one column are a

@@ -121,3 +121,26 @@ def test_json_ids_that_look_like_numbers(tmp_path):
     path = write_json(tmp_path / "s.json", {"cases": [{"case_id": 1001}, {"case_id": "007"}]})
     assert list(ke_rules.load_snapshot(path).tables["cases"]["case_id"]) == ["1001", "007"]
     assert json.loads(path.read_text())  # sanity: the file is what we wrote
+
+
+@pytest.mark.parametrize("rows, expected", [
+    # the same keys in another order: values stay with their column
+    ([{"case_id": "S-1", "opened_on": "2024-01-01"}, {"opened_on": "2024-02-02", "case_id": "S-2"}],
+     [("S-1", "2024-01-01"), ("S-2", "2024-02-02")]),
+    # a key missing from a later row (rows of unequal length): the cell is empty
+    ([{"case_id": "S-1", "opened_on": "2024-01-01"}, {"case_id": "S-2"}],
+     [("S-1", "2024-01-01"), ("S-2", None)]),
+    # equal length, different keys: the header is the union, each row's missing cell empty
+    ([{"case_id": "S-1", "opened_on": "2024-01-01"}, {"case_id": "S-2", "closed_on": "2025-01-01"}],
+     [("S-1", "2024-01-01"), ("S-2", None)]),
+    # one column only
+    ([{"case_id": "S-1"}, {"case_id": "S-2"}], [("S-1", None), ("S-2", None)]),
+])
+def test_json_rows_keep_their_values_in_their_columns(tmp_path, rows, expected):
+    from ke_rules.load import read_snapshot
+
+    path = write_json(tmp_path / "s.json", {"cases": rows})
+    frame = read_snapshot(path).tables["cases"].frame
+    assert list(zip(frame["case_id"], frame["opened_on"], strict=True)) == expected
+    if any("closed_on" in r for r in rows):
+        assert frame["closed_on"].tolist() == [None, "2025-01-01"]
