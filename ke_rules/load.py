@@ -14,7 +14,6 @@ import io
 import itertools
 import json
 import operator
-import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -330,23 +329,32 @@ def _same_keys(rows: list[dict[str, object]]) -> tuple[list[object], list[tuple[
 def _compacted(columns: Sequence[Sequence[object]], exact_json: bool = True) -> list[list[object]]:
     """The columns' cells copied into fresh memory, one column after another.
 
-    A parsed JSON file lays its cells out row by row, so the cells of one column are a
-    row's width apart and every later pass over a column (typing, trimming, hashing, the
+    A parsed file lays its cells out row by row, so the cells of one column are a row's
+    width apart and every later pass over a column (typing, trimming, hashing, the
     rules' joins) waits on main memory for each cell: measured at 100,000 cases, four
     to five times slower per pass than over cells stored together. Writing the columns
     out with orjson and reading them back allocates each column's cells together, at
     about a second for a national snapshot, while the parsed file is still held (its
-    freed memory would scatter the copies again). The copy is exact for JSON values;
-    a table with anything orjson cannot write (an integer beyond 64 bits) keeps its cells.
-    Cells that JSON cannot carry exactly (Excel's dates and times, NaN) go through pickle
-    instead (``exact_json=False``), slower but exact for every type.
+    freed memory would scatter the copies again). The copy is exact for JSON values
+    (``exact_json``: a JSON file or CSV text); otherwise (Excel's cells) a column holding
+    anything but text, whole numbers, booleans and empty cells keeps its cells as they
+    are, and so does a table orjson cannot write (an integer beyond 64 bits).
     """
-    if not exact_json:
-        return pickle.loads(pickle.dumps(columns, protocol=pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own bytes
-    try:
-        return orjson.loads(orjson.dumps(columns))
-    except (TypeError, orjson.JSONEncodeError, orjson.JSONDecodeError):
-        return [list(col) for col in columns]
+    if exact_json:
+        try:
+            return orjson.loads(orjson.dumps(columns))
+        except (TypeError, orjson.JSONEncodeError, orjson.JSONDecodeError):
+            return [list(col) for col in columns]
+    kinds = [pd.api.types.infer_dtype(col, skipna=True) for col in columns]
+    plain = [k in _JSON_EXACT for k in kinds]
+    copied = iter(orjson.loads(orjson.dumps([col for col, ok in zip(columns, plain, strict=True) if ok])))
+    return [next(copied) if ok else list(col) for col, ok in zip(columns, plain, strict=True)]
+
+
+# pandas' inferred kinds (empty cells aside) whose cells orjson writes and reads back as they were:
+# not floats, dates, times or mixtures that could hold them. An empty cell comes back as None (a
+# NaN too, which Excel files do not hold; both are empty cells to the parsers).
+_JSON_EXACT = frozenset({"string", "empty", "integer", "boolean"})
 
 
 # --- mapping sheets and headers to the contract
