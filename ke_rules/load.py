@@ -146,8 +146,8 @@ def _read_xlsx(name: str, data: bytes) -> dict[str, Sheet]:
         if not rows:
             out[sheet_name] = ([], [], [])
             continue
-        header, body = rows[0], rows[1:]
-        out[sheet_name] = (list(header), [list(r) for r in body], list(range(2, len(body) + 2)))
+        header, body = rows[0], rows[1:]  # calamine's rows are lists already
+        out[sheet_name] = (list(header), body, list(range(2, len(body) + 2)))
     return out
 
 
