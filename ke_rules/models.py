@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .privacy import mask_identity_numbers
@@ -209,7 +210,37 @@ class Report(BaseModel):
 
     def to_json(self, indent: int | None = 2) -> str:
         """The report as JSON text, byte-for-byte the same for the same input, ruleset and as_of."""
-        return self.model_dump_json(indent=indent) + "\n"
+        return self.to_json_bytes(indent).decode("utf-8")
+
+    def to_json_bytes(self, indent: int | None = 2) -> bytes:
+        """``to_json()`` encoded as UTF-8: the bytes of ``model_dump_json(indent=indent) + "\n"``.
+
+        Written by orjson, which writes the same JSON as pydantic (the same float and
+        string forms, raw UTF-8, the same two-space layout; tested) several times
+        faster. Anything orjson would write differently or not at all (a subclass of
+        Report or Finding, a value other than JSON's own types, an integer beyond 64
+        bits, text that is not valid Unicode) is written by pydantic instead.
+        """
+        option = _ORJSON_INDENT.get(indent)
+        if option is not None and type(self) is Report:
+            try:
+                return orjson.dumps(self._json_tree(), default=_not_plain_json, option=option)
+            except (orjson.JSONEncodeError, _NotPlainJson, KeyError, AttributeError):
+                pass  # e.g. a model_construct()ed finding without a field: pydantic says what it says
+        return (self.model_dump_json(indent=indent) + "\n").encode("utf-8")
+
+    def _json_tree(self) -> dict[str, Any]:
+        """The report as plain JSON values in the order of ``model_dump_json``; findings without pydantic."""
+        rest = self.model_dump(mode="json", exclude={"findings"})
+        tree: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            if name == "findings":
+                tree[name] = _findings_tree(self.findings)
+            elif name in rest:
+                tree[name] = rest.pop(name)
+        if rest:  # a key pydantic writes that is no field: leave it to pydantic
+            raise _NotPlainJson
+        return tree
 
     def findings_frame(self) -> Any:
         """The findings as a pandas DataFrame, one row per finding (basis flattened)."""
@@ -233,3 +264,57 @@ class Report(BaseModel):
     @property
     def has_errors_or_warnings(self) -> bool:
         return any(p.severity in (Severity.error, Severity.warning) for p in self.input_problems)
+
+
+class _NotPlainJson(TypeError):
+    """A report part orjson would not write as pydantic does."""
+
+
+def _not_plain_json(value: Any) -> Any:
+    """orjson's ``default``: refuse every type orjson does not write itself, so pydantic writes the report."""
+    raise _NotPlainJson(type(value).__name__)
+
+
+# orjson writes datetimes and dataclasses itself, not always as pydantic does: pass them to the default
+_ORJSON_PLAIN = orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_ORJSON_INDENT: dict[int | None, int] = {2: _ORJSON_PLAIN | orjson.OPT_INDENT_2, None: _ORJSON_PLAIN}
+_FINDING_KEYS = tuple(Finding.model_fields)
+
+
+def _findings_tree(findings: list[Finding]) -> list[dict[str, Any]]:
+    """The findings as ``model_dump(mode="json")`` would give them, each rule's basis dumped once.
+
+    The evidence goes as it is (orjson refuses any value that is not plain JSON); enum
+    members are written as their values by orjson as by pydantic.
+    """
+    if _FINDING_KEYS != ("rule_id", "severity", "subject_type", "subject_id", "case_id", "message",
+                         "evidence", "basis", "status"):
+        raise _NotPlainJson("Finding's fields changed")
+    dumped: dict[int, tuple[list[Basis], list[dict[str, Any]]]] = {}  # id(basis list) -> (the list, its dump)
+    out: list[dict[str, Any]] = []
+    append = out.append
+    for f in findings:
+        if f.__class__ is not Finding:
+            raise _NotPlainJson(type(f).__name__)
+        d = f.__dict__
+        basis = d["basis"]
+        entry = dumped.get(id(basis))
+        if entry is None or entry[0] is not basis:
+            if basis.__class__ is not list or any(b.__class__ is not Basis for b in basis):
+                raise _NotPlainJson("basis")
+            entry = dumped[id(basis)] = (basis, [b.model_dump(mode="json") for b in basis])
+        evidence = d["evidence"]
+        if evidence.__class__ is not dict:
+            raise _NotPlainJson("evidence")
+        append({
+            "rule_id": d["rule_id"],
+            "severity": d["severity"],
+            "subject_type": d["subject_type"],
+            "subject_id": d["subject_id"],
+            "case_id": d["case_id"],
+            "message": d["message"],
+            "evidence": evidence,
+            "basis": entry[1],
+            "status": d["status"],
+        })
+    return out

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from ._version import __version__
 from .engine import Evaluation
@@ -76,11 +78,17 @@ def _text_value(v: Any, lang: str) -> Any:
     if v.__class__ is list:
         return ", ".join(str(x) for x in v) if v else ("ingen" if lang == "nb" else "none")
     if v.__class__ is str and len(v) == 10 and v[4] == "-" and v[7] == "-" and lang == "nb":
-        try:
-            return dt.date.fromisoformat(v).strftime("%d.%m.%Y")
-        except ValueError:
-            return v
+        return _nb_date(v)
     return v
+
+
+@lru_cache(maxsize=16384)
+def _nb_date(v: str) -> str:
+    """``2025-12-31`` as ``31.12.2025`` (text that is no date is kept); a report repeats few dates many times."""
+    try:
+        return dt.date.fromisoformat(v).strftime("%d.%m.%Y")
+    except ValueError:
+        return v
 
 
 def _json_column(col: pd.Series) -> list[Any]:
@@ -90,8 +98,11 @@ def _json_column(col: pd.Series) -> list[Any]:
         return [None if v is None or v != v else v for v in text.tolist()]
     if isinstance(col.dtype, pd.BooleanDtype | pd.Int64Dtype) or pd.api.types.is_bool_dtype(col.dtype) \
             or pd.api.types.is_integer_dtype(col.dtype):
-        return [None if v is pd.NA else _json_value(v) for v in col.astype(object).tolist()]
-    return [_json_object(v) for v in col.tolist()]
+        # Python ints and bools are JSON-ready as they are (what _json_value gives them back as)
+        return [v if v.__class__ is int or v.__class__ is bool else None if v is pd.NA else _json_value(v)
+                for v in col.astype(object).tolist()]
+    # short text (too short to hold an identity number) is JSON-ready as it is
+    return [v if v.__class__ is str and len(v) < 10 else _json_object(v) for v in col.tolist()]
 
 
 def _json_object(v: Any) -> Any:
@@ -102,12 +113,26 @@ def _json_object(v: Any) -> Any:
     if v is None:
         return None
     if t is list:
-        return [_json_object(x) for x in v]
+        return [x if x.__class__ is str and len(x) < 10 else _json_object(x) for x in v]
     return _json_value(v)
 
 
 def _template_column(values: list[Any], lang: str) -> list[Any]:
-    return [_text_value(v, lang) for v in values]
+    """``_text_value`` of every value of a column, in one loop."""
+    nb = lang == "nb"
+    empty = "ingen" if nb else "none"
+    out = []
+    for v in values:
+        c = v.__class__
+        if c is str:
+            if nb and len(v) == 10 and v[4] == "-" and v[7] == "-":
+                v = _nb_date(v)
+        elif v is None:
+            v = "–"
+        elif c is list:
+            v = ", ".join(map(str, v)) if v else empty
+        out.append(v)
+    return out
 
 
 def _lokal_note(rule: Rule, lang: str) -> str:
@@ -118,42 +143,70 @@ def _lokal_note(rule: Rule, lang: str) -> str:
 
 
 def _rule_findings(rule: Rule, frame: pd.DataFrame, rows: np.ndarray, severities: Any,
-                   params: dict[str, Any], as_of: dt.date, lang: str) -> list[Finding]:
-    """The findings of one rule, its columns converted once rather than cell by cell."""
+                   params: dict[str, Any], as_of: dt.date, lang: str) -> dict[int, list[Finding]]:
+    """The findings of one rule by severity rank, each list in natural subject order.
+
+    Columns are converted once rather than cell by cell, and messages are rendered a
+    column at a time.
+    """
     evidence_fields = list(rule.spec.evidence)
     fields = list(dict.fromkeys([*evidence_fields, *sorted(rule.template_fields)]))
-    sub = frame.iloc[rows]
-    as_json = {k: _json_column(sub[k]) for k in fields}
-    for_text = {k: _template_column(as_json[k], lang) for k in rule.template_fields}
-    ids = [str(v) for v in sub["_id"].tolist()]
-    cases = sub["_case"].tolist()
-    template = rule.templates[lang]
+    as_json = {k: _json_column(frame[k].iloc[rows]) for k in fields}  # only the columns used, not the frame
+    ids = [str(v) for v in frame["_id"].iloc[rows].tolist()]
+    n = len(ids)
+    cases = frame["_case"].iloc[rows].tolist()
     note = _lokal_note(rule, lang)
     basis = list(rule.basis)
     subject_type = SubjectType(rule.subject)
-    base = {"params": params, "as_of": _template_value(as_of, lang)}
-    sev = [severities[i] for i in rows.tolist()]
-    messages = mask_many([template.render({**{k: v[j] for k, v in for_text.items()}, **base, "subject_id": sid})
-                          .strip() + note for j, sid in enumerate(ids)])
+    # the context of message j: the rule's fields, then params and as_of, then subject_id (later names win)
+    constants = {"params": params, "as_of": _template_value(as_of, lang)}
+    columns = {k: _template_column(as_json[k], lang) for k in rule.template_fields if k not in constants}
+    columns["subject_id"] = ids
+    texts = rule.templates[lang].render_rows(columns, constants, n)
+    messages = mask_many([t.strip() + note for t in texts])
     masked_ids = mask_many(ids)
     masked_cases = mask_many(["" if c is None else str(c) for c in cases])
-    return [
-        _finding({
-            "rule_id": rule.id,
-            "severity": sev[j],
+    sev = [severities[i] for i in rows.tolist()]
+    evidence: list[dict[str, Any]] = [{} for _ in range(n)]
+    for k in evidence_fields:  # filled a field at a time: {k: as_json[k][j] for k in evidence_fields}
+        for shown, v in zip(evidence, as_json[k], strict=True):
+            shown[k] = v
+    case_ids = [None if c is None else m for c, m in zip(cases, masked_cases, strict=True)]
+    rule_id = rule.id
+    new = Finding.__new__
+    setattr_ = object.__setattr__
+    fields_set = _FINDING_FIELDS_SET
+    findings: list[Finding] = []
+    append = findings.append
+    for severity, subject_id, case_id, message, shown in zip(sev, masked_ids, case_ids, messages, evidence,
+                                                              strict=True):
+        finding = new(Finding)
+        setattr_(finding, "__dict__", {
+            "rule_id": rule_id,
+            "severity": severity,
             "subject_type": subject_type,
-            "subject_id": masked_ids[j],
-            "case_id": None if cases[j] is None else masked_cases[j],
-            "message": messages[j],
-            "evidence": {k: as_json[k][j] for k in evidence_fields},
+            "subject_id": subject_id,
+            "case_id": case_id,
+            "message": message,
+            "evidence": shown,
             "basis": basis,
             "status": "open",
         })
-        for j in range(len(ids))
-    ]
+        setattr_(finding, "__pydantic_fields_set__", fields_set.copy())
+        setattr_(finding, "__pydantic_extra__", None)
+        setattr_(finding, "__pydantic_private__", None)
+        append(finding)
+
+    # the report's order within one rule: severity, then natural subject id (a stable sort, as before)
+    keys = [natural_key(sid) for sid in masked_ids]
+    by_rank: dict[int, list[Finding]] = {}
+    for j in sorted(range(n), key=keys.__getitem__):
+        by_rank.setdefault(SEVERITY_ORDER[sev[j]], []).append(findings[j])
+    return by_rank
 
 
 _FINDING_FIELDS = frozenset(Finding.model_fields)
+_FINDING_FIELDS_SET = set(_FINDING_FIELDS)
 
 
 def _finding(values: dict[str, Any]) -> Finding:
@@ -161,7 +214,7 @@ def _finding(values: dict[str, Any]) -> Finding:
 
     Equivalent to ``Finding.model_construct(**values)`` with every field given (tested);
     a national run builds a hundred thousand findings, and that call costs more than
-    the rest of building one.
+    the rest of building one. ``_rule_findings`` does the same inline.
     """
     finding = Finding.__new__(Finding)
     object.__setattr__(finding, "__dict__", values)
@@ -174,20 +227,23 @@ def _finding(values: dict[str, Any]) -> Finding:
 def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation: Evaluation,
                  lang: str = "nb") -> Report:
     """Assemble the report; ``lang`` chooses the language of messages and problem texts."""
-    findings: list[Finding] = []
+    groups: dict[tuple[int, str], list[Finding]] = {}  # (severity rank, rule id) -> findings in subject order
     measures: list[Measure] = []
     for rule in ruleset.rules.values():
         rows = evaluation.findings[rule.id]
         if len(rows):
-            findings.extend(_rule_findings(rule, facts.frames[rule.subject], rows, evaluation.severities[rule.id],
-                                           ruleset.params, facts.as_of, lang))
+            by_rank = _rule_findings(rule, facts.frames[rule.subject], rows, evaluation.severities[rule.id],
+                                     ruleset.params, facts.as_of, lang)
+            for rank, group in by_rank.items():
+                groups.setdefault((rank, rule.id), []).extend(group)
         population = int(evaluation.populations[rule.id].sum())
         n = len(rows)
         measures.append(Measure(
             rule_id=rule.id, population=population, findings=n, compliant=population - n,
             rate=None if population == 0 else round((population - n) / population, 4),
         ))
-    findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.rule_id, natural_key(f.subject_id)))
+    # ordered by (severity, rule id, natural subject id); each group is already in subject order
+    findings = [f for key in sorted(groups) for f in groups[key]]
     measures.sort(key=lambda m: m.rule_id)
 
     problems = [p.model_copy(update={"problem": p.text(lang)}) for p in snapshot.problems + facts.problems]
@@ -217,8 +273,22 @@ def _coordinator_load(facts: Facts) -> list[CoordinatorLoad]:
     frame = facts.frames.get("coordinator")
     if frame is None or frame.empty:
         return []
-    rows = zip(frame["_id"].astype(str).tolist(), frame["active_cases"].tolist(), frame["limit"].tolist(), strict=True)
-    loads = [CoordinatorLoad(coordinator_id=mask_identity_numbers(i), active_cases=int(n), limit=int(lim))
-             for i, n, lim in rows]
-    loads.sort(key=lambda c: natural_key(c.coordinator_id))
-    return loads
+    ids = mask_many(frame["_id"].astype(str).tolist())
+    rows = [(i, int(n), int(lim))
+            for i, n, lim in zip(ids, frame["active_cases"].tolist(), frame["limit"].tolist(), strict=True)]
+    rows.sort(key=lambda r: natural_key(r[0]))
+    return [_construct(CoordinatorLoad, {"coordinator_id": i, "active_cases": n, "limit": lim})
+            for i, n, lim in rows]
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
+    """``cls.model_construct(**values)`` for values that are already valid and name every field, but cheaper."""
+    instance = cls.__new__(cls)
+    object.__setattr__(instance, "__dict__", values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance

@@ -212,7 +212,7 @@ def reference_evaluate(snapshot: dict[str, list[dict]], as_of: datetime.date,
 
     # --- groups active at D (of in-scope cases) ------------------------------
     active_groups = []  # (group row, established_on)
-    for case_id, case_groups in groups.items():
+    for _case_id, case_groups in groups.items():
         for g in case_groups:
             est = to_date(g.get("established_on"))
             dis = to_date(g.get("dissolved_on"))
@@ -264,7 +264,7 @@ def reference_evaluate(snapshot: dict[str, list[dict]], as_of: datetime.date,
     L = p["invitation_lead_days"]
     lower = D - datetime.timedelta(days=365)
     upper = D + datetime.timedelta(days=L)
-    for case_id, case_meetings in meetings.items():
+    for _case_id, case_meetings in meetings.items():
         for m in case_meetings:
             date = to_date(m.get("meeting_date"))
             if meeting_kind(m) != "ansvarsgruppe":

@@ -55,3 +55,50 @@ def test_a_sandboxed_template_still_refuses_unsafe_attribute_access():
     assert not message.fast
     with pytest.raises(Exception, match="unsafe|not safely|attribute"):
         message.render({"case_id": "x"})
+
+
+def _rows(columns: dict, n: int) -> list[dict]:
+    return [{k: c[j] for k, c in columns.items()} for j in range(n)]
+
+
+column_values = st.one_of(st.text(max_size=6), st.integers(-5, 400), st.booleans(), st.none(), st.just("–"),
+                          st.just(""), st.just(0))
+
+
+@pytest.mark.parametrize(("ruleset", "rule_id"), RULES)
+@pytest.mark.parametrize("lang", ["nb", "en"])
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_rendering_a_column_of_rows_equals_rendering_each_row(ruleset, rule_id, lang, data):
+    rs = RULESETS[ruleset]
+    message = rs.rules[rule_id].templates[lang]
+    n = data.draw(st.integers(0, 6))
+    names = sorted(rs.rules[rule_id].template_fields) + ["subject_id"]
+    columns = {f: data.draw(st.lists(column_values, min_size=n, max_size=n)) for f in names}
+    constants = {"params": rs.params, "as_of": "23.11.2026"}
+    want = [message.render({**constants, **row}) for row in _rows(columns, n)]
+    assert message.render_rows(columns, constants, n) == want
+    assert want == [ENV.from_string(message.source).render({**constants, **row}) for row in _rows(columns, n)]
+
+
+@pytest.mark.parametrize("source", [
+    "Sak {{ case_id }} har {{ n }} møter; grensen er {{ params.limit }}.",
+    "{% if not sent %}ingen{% else %}sendt {{ when }}{% endif %} for {{ case_id }}",
+    "{% if sent %}ja {% if n %}{{ n }}{% else %}null{% endif %}{% endif %}",
+    "{% if a %}{{ when }}{% else %}{{ case_id }}{% endif %}{{ n }}{% if not a %}!{% endif %}",
+    "fast tekst",
+    "{{ case_id }}",
+    "{{ case_id | upper }} {{ n }}",  # Jinja, row by row
+])
+@given(data=st.data())
+@settings(max_examples=40, deadline=None)
+def test_render_rows_for_branches_constants_and_jinja(source, data):
+    message = compile_message(ENV, source)
+    n = data.draw(st.integers(0, 8))
+    names = ["case_id", "n", "sent", "when", "a"]
+    in_columns = data.draw(st.sets(st.sampled_from(names)))
+    columns = {f: data.draw(st.lists(column_values, min_size=n, max_size=n)) for f in sorted(in_columns)}
+    constants = {f: data.draw(column_values) for f in names if f not in in_columns}
+    constants["params"] = {"limit": 5}
+    want = [ENV.from_string(source).render({**constants, **row}) for row in _rows(columns, n)]
+    assert message.render_rows(columns, constants, n) == want

@@ -36,7 +36,7 @@ def render(report: Report, fmt: str, *, delimiter: str = ",", ruleset: Ruleset |
     without it the title columns are left empty, since titles are not part of the JSON.
     """
     if fmt == "json":
-        return report.to_json().encode("utf-8")
+        return report.to_json_bytes()
     if fmt == "csv":
         from .csv_render import render_csv
 
