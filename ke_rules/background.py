@@ -62,6 +62,15 @@ class Pending(Generic[T]):
         return self._value  # type: ignore[return-value]
 
 
+    def cancel(self) -> None:
+        """Stop the work if it is still running in its process (its result is no longer wanted)."""
+        if not self._done and self._proc is not None:
+            self._proc.terminate()
+            self._proc.join()
+            self._receive.close()
+            self._done = True
+
+
 def _child(fn: Callable[..., Any], args: tuple[Any, ...], send: Any) -> None:
     try:
         result: tuple[str, Any] = ("ok", fn(*args))

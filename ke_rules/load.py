@@ -34,6 +34,7 @@ from .xlsx_guard import check_xlsx
 __all__ = ["RawTable", "RawSnapshot", "read_snapshot"]
 
 BACKGROUND_SCAN_FROM = 300_000  # cells: below this, counting identity numbers inline costs less than a fork
+BACKGROUND_JSON_FROM = 4_000_000  # bytes: below this, the duplicate-key check inline costs less than a fork
 
 # Sheets skipped silently (folded names): the template's help sheet (LES_MEG / README) and its
 # hidden drop-down lists (LISTER); see template.py.
@@ -56,23 +57,25 @@ class RawSnapshot:
     sha256: str
     tables: dict[str, RawTable]
     problems: list[InputProblem] = field(default_factory=list)
-    # identity numbers per (table, column) and a duplicate-JSON-key refusal; may still be computing
-    # in a forked process while the rows are checked
-    identity_scan: background.Pending[tuple[dict[tuple[str, str | None], int], str | None]] | None = None
+    # identity numbers per (table, column), and a JSON file's duplicate-key refusal; each may still
+    # be computing in a forked process while the rows are checked
+    identity_scan: background.Pending[dict[tuple[str, str | None], int]] | None = None
+    duplicate_keys: background.Pending[str | None] | None = None
 
     def identity_number_problems(self) -> list[InputProblem]:
-        """The identity-number notices (waits for the raw checks; raises their refusal if there is one)."""
-        if self.identity_scan is None:
-            return []
-        counts, refusal = self.identity_scan.result()
+        """The identity-number notices (waits for the raw checks; raises a duplicate-key refusal first)."""
+        refusal = self.duplicate_keys.result() if self.duplicate_keys is not None else None
         if refusal:
             raise InputRefused(refusal)
-        return identity_number_problems(counts)
+        if self.identity_scan is None:
+            return []
+        return identity_number_problems(self.identity_scan.result())
 
 
 def read_snapshot(path: str | Path) -> RawSnapshot:
     """Read ``path`` (.xlsx, .json or a folder of .csv) into raw tables."""
     p = Path(path)
+    duplicates: background.Pending[str | None] | None = None
     if not p.exists():
         raise InputRefused(f"Finner ikke inndata: {p} (no such file or folder).")
     if p.is_dir():
@@ -84,7 +87,14 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
         if not data:
             raise InputRefused(f"{p.name}: filen er tom (the file is empty).")
         if suffix == ".json":
-            sheets = _read_json(p.name, data)
+            # a key given twice in one object is found by a second parse (orjson keeps the last value
+            # silently); a big file's runs in a forked process while this one parses
+            duplicates = background.start(duplicate_key_problem, p.name, data, fork=len(data) >= BACKGROUND_JSON_FROM)
+            try:
+                sheets = _read_json(p.name, data)
+            except BaseException:
+                duplicates.cancel()
+                raise
         elif suffix in (".xlsx", ".xlsm"):
             sheets = _read_xlsx(p.name, data)
         elif suffix == ".csv":
@@ -103,9 +113,8 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
     # we ignore or in a row set aside is still reported (the count only; outputs mask the number).
     # A big snapshot is counted in a forked process while its rows are checked.
     cells = sum(len(sheet[2]) * max(1, len(sheet[0])) for sheet in sheets.values())
-    json_data = data if not p.is_dir() and p.suffix.lower() == ".json" else None
-    scan = background.start(_raw_checks, sheets, p.name, json_data, fork=cells >= BACKGROUND_SCAN_FROM)
-    json_data = data = None  # type: ignore[assignment]  # the bytes are not needed past this point
+    scan = background.start(scan_sheets, sheets, fork=cells >= BACKGROUND_SCAN_FROM)
+    data = None  # type: ignore[assignment]  # the bytes are not needed past this point
     problems: list[InputProblem] = []
     tables = _map_tables(sheets, problems, text_only=p.is_dir() or p.suffix.lower() not in (".xlsx", ".xlsm"))
     if "cases" not in tables:
@@ -113,7 +122,8 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
             f"{p.name}: tabellen 'cases' (saker) mangler; den er påkrevd "
             "(the table 'cases' is missing; it is required)."
         )
-    return RawSnapshot(source=p.name, sha256=digest, tables=tables, problems=problems, identity_scan=scan)
+    return RawSnapshot(source=p.name, sha256=digest, tables=tables, problems=problems, identity_scan=scan,
+                       duplicate_keys=duplicates)
 
 
 # --- readers: each returns {sheet name: (header cells, data rows, each row's number)}
@@ -239,13 +249,6 @@ def duplicate_key_problem(name: str, data: bytes) -> str | None:
     except (ValueError, RecursionError):  # also a decoding error
         return None  # not a duplicate: the main parse has judged this text already
     return None
-
-
-def _raw_checks(sheets: dict[str, Sheet | ColumnSheet], json_name: str | None,
-                json_data: bytes | None) -> tuple[dict[tuple[str, str | None], int], str | None]:
-    """The checks over the raw input that need not hold up reading: identity numbers, duplicate JSON keys."""
-    duplicate = duplicate_key_problem(json_name or "", json_data) if json_data is not None else None
-    return scan_sheets(sheets), duplicate
 
 
 def _check_keys_only(pairs: list[tuple[str, object]]) -> None:

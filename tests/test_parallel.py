@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 import ke_rules
 import ke_rules.load
@@ -16,6 +17,7 @@ def test_identity_count_in_a_forked_process_gives_the_same_snapshot_and_report(t
     synth.write_snapshot(synth.generate(400, seed=3, as_of=dt.date(2026, 11, 23)), path)
     one = ke_rules.load_snapshot(path)
     monkeypatch.setattr(ke_rules.load, "BACKGROUND_SCAN_FROM", 0)
+    monkeypatch.setattr(ke_rules.load, "BACKGROUND_JSON_FROM", 0)
     two = ke_rules.load_snapshot(path)
     assert one.counts == two.counts
     assert [p.model_dump() for p in one.problems] == [p.model_dump() for p in two.problems]
@@ -23,3 +25,29 @@ def test_identity_count_in_a_forked_process_gives_the_same_snapshot_and_report(t
         pd.testing.assert_frame_equal(frame, two.tables[name])
     a = ke_rules.evaluate(one, "nasjonal", as_of="2026-11-23").to_json()
     assert a == ke_rules.evaluate(two, "nasjonal", as_of="2026-11-23").to_json()
+
+
+def test_a_duplicate_key_found_in_the_forked_check_refuses_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "s.json"
+    path.write_text('{"cases": [{"case_id": "S-1", "case_id": "S-2"}]}', encoding="utf-8")
+    monkeypatch.setattr(ke_rules.load, "BACKGROUND_JSON_FROM", 0)
+    with pytest.raises(ke_rules.InputRefused, match="'case_id'.*to ganger"):
+        ke_rules.load_snapshot(path)
+
+
+def test_a_file_that_cannot_be_parsed_stops_the_forked_check(tmp_path, monkeypatch):
+    import multiprocessing
+
+    path = tmp_path / "s.json"
+    path.write_text('{"cases": [{"case_id": "S-1"}', encoding="utf-8")  # truncated
+    monkeypatch.setattr(ke_rules.load, "BACKGROUND_JSON_FROM", 0)
+    monkeypatch.setattr(ke_rules.load, "duplicate_key_problem", _slow_check)
+    with pytest.raises(ke_rules.InputRefused, match="avkortet"):
+        ke_rules.load_snapshot(path)
+    assert not multiprocessing.active_children()
+
+
+def _slow_check(name, data):
+    import time
+
+    time.sleep(60)
