@@ -101,11 +101,11 @@ def _unused_action(c: Any) -> None:
 
 def _fact_rows(frame: pd.DataFrame, subject: str, fields: list[str], rows: np.ndarray) -> Iterator[dict[str, Any]]:
     """Facts as plain JSON-able dicts; empty values are left out (an empty field matches nothing)."""
-    cols = {f: _plain(frame[f]) for f in fields}
-    for i in rows.tolist():
+    # only this part's rows are converted: with two workers each converts its own half
+    columns = [_plain(frame[f].take(rows)) for f in fields]
+    for i, *values in zip(rows.tolist(), *columns, strict=True):
         fact: dict[str, Any] = {"t": subject, "_i": i}
-        for f, values in cols.items():
-            v = values[i]
+        for f, v in zip(fields, values, strict=True):
             if v is not None:
                 fact[f] = v
         yield fact
