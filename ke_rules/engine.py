@@ -112,16 +112,18 @@ def _fact_rows(frame: pd.DataFrame, subject: str, fields: list[str], rows: np.nd
 
 
 def _plain(col: pd.Series) -> list[Any]:
+    """A column as JSON-ready Python values: None for empty, whole floats as ints, numpy scalars unwrapped."""
     if col.dtype == bool:
         return col.tolist()
-    if pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_float_dtype(col.dtype):
-        out = []
-        for v in col.astype(object).tolist():
-            if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-                out.append(None)
-            else:
-                out.append(int(v) if float(v).is_integer() else float(v))
-        return out
+    if pd.api.types.is_integer_dtype(col.dtype) or isinstance(col.dtype, pd.BooleanDtype):
+        return col.to_numpy(dtype=object, na_value=None).tolist()  # Python ints / bools already
+    if pd.api.types.is_float_dtype(col.dtype):
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        out = np.array(values.tolist(), dtype=object)
+        out[np.isnan(values)] = None
+        whole = np.flatnonzero(np.isfinite(values) & (values == np.floor(values)))
+        out[whole] = [int(v) for v in values[whole].tolist()]
+        return out.tolist()
     return [None if (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))) else
             (bool(v) if isinstance(v, np.bool_) else v) for v in col.astype(object).tolist()]
 

@@ -171,3 +171,21 @@ def test_random_snapshot_matches_independent_reference(tmp_path):
         assert {m.rule_id: m.population for m in report.measures} == ref["populations"]
         assert {f[0] for f in mine} == set(ruleset.rules)  # every rule fires on this data
         assert np.all([m.compliant + m.findings == m.population for m in report.measures])
+
+
+@pytest.mark.parametrize("column, expected", [
+    (pd.Series([1, None, 3], dtype="Int64"), [1, None, 3]),
+    (pd.Series([2, 5], dtype="int64"), [2, 5]),
+    (pd.Series([True, None], dtype="boolean"), [True, None]),
+    (pd.Series([True, False]), [True, False]),
+    (pd.Series([1.5, np.nan, 2.0, 1e20]), [1.5, None, 2, 100000000000000000000]),
+    (pd.Series(["S-1", None, np.nan], dtype=object), ["S-1", None, None]),
+    (pd.Series([np.True_, None], dtype=object), [True, None]),
+])
+def test_fact_values_are_plain_json_values(column, expected):
+    """Facts go to durable-rules as JSON: empty cells are left out, whole numbers are ints, no numpy types."""
+    from ke_rules.engine import _plain
+
+    got = _plain(column)
+    assert got == expected
+    assert [type(v) for v in got] == [type(v) for v in expected]
