@@ -180,7 +180,7 @@ def _refuse_non_text(name: str, data: bytes) -> None:
                            "(not a text file but binary content; a .csv file must be text).")
 
 
-def _read_csv_bytes(name: str, data: bytes) -> Sheet:
+def _read_csv_bytes(name: str, data: bytes) -> Sheet | ColumnSheet:
     _refuse_non_text(name, data)
     text = _decode(name, data)
     first = text.split("\n", 1)[0]
@@ -193,6 +193,9 @@ def _read_csv_bytes(name: str, data: bytes) -> Sheet:
     if "\t" in first and first.count("\t") > max(first.count(";"), first.count(",")):
         delimiter = "\t"
     delimiter = excel_sep or delimiter
+    fast = _read_csv_columns(text, delimiter)
+    if fast is not None:
+        return fast
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         rows = list(reader)
@@ -206,6 +209,31 @@ def _read_csv_bytes(name: str, data: bytes) -> Sheet:
     if not rows:
         return ([], [], [])
     return (list(rows[0]), rows[1:], list(range(2, len(rows) + 1)))
+
+
+def _read_csv_columns(text: str, delimiter: str) -> ColumnSheet | None:
+    """A regular CSV text read by pandas' C parser straight into columns; None for anything irregular.
+
+    The csv module reads a row at a time, and the rows must then be turned into
+    columns and copied together (see ``_compacted``): at 100,000 cases that is about
+    four seconds, against under one here. Only a text every row of which has at most
+    the header's number of fields and whose quotes all close is read here; a wider row,
+    an unclosed quote or an empty text goes to the csv module's path, which reports them.
+    The two paths read the same cells (tested against each other); a row shorter than
+    the header gets empty text where the csv module gives None, both an empty cell.
+    """
+    if not text or text.count('"') % 2:
+        return None
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str, na_filter=False,
+                            keep_default_na=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
+                            doublequote=True, skipinitialspace=False, index_col=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        return None
+    columns = [frame[c].to_numpy(dtype=object) for c in frame.columns]
+    header = [col[0] for col in columns]
+    body = [col[1:].tolist() for col in columns]
+    return (header, body, list(range(2, len(frame) + 1)), False)
 
 
 def _read_csv_folder(folder: Path) -> tuple[dict[str, Sheet], str]:
