@@ -159,6 +159,7 @@ _AMBIGUOUS = r"^\d{1,2}[./-]\d{1,2}[./-]\d{2}$|^\d{1,2}/\d{1,2}/\d{2,4}$|^\d{4}/
 
 def _parse_date(c: _Cells) -> tuple[np.ndarray, np.ndarray]:
     n = len(c.cells)
+    values = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
     years = np.full(n, np.nan)
     months = np.full(n, np.nan)
     days = np.full(n, np.nan)
@@ -173,11 +174,8 @@ def _parse_date(c: _Cells) -> tuple[np.ndarray, np.ndarray]:
             fast[rest] = pd.to_datetime(text[rest], format="%d.%m.%Y", errors="coerce")
         lengths = np.fromiter(map(len, c.text[idx]), dtype=np.int64, count=len(idx))
         done = fast.notna().to_numpy() & (lengths <= 10)
-        if done.any():
-            values_fast = fast[done]
-            years[idx[done]] = values_fast.dt.year.to_numpy(dtype=float)
-            months[idx[done]] = values_fast.dt.month.to_numpy(dtype=float)
-            days[idx[done]] = values_fast.dt.day.to_numpy(dtype=float)
+        if done.any():  # a date the formats accept is a real date: taken as it is
+            values[idx[done]] = fast[done].to_numpy(dtype="datetime64[s]")
         text = text[~done]
         idx = idx[~done]
         if len(idx):
@@ -207,7 +205,6 @@ def _parse_date(c: _Cells) -> tuple[np.ndarray, np.ndarray]:
             failure[i] = ProblemCode.NUMBER_NOT_DATE
         else:
             failure[i] = ProblemCode.NOT_A_DATE
-    values = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
     have = ~np.isnan(years)
     if have.any():
         parts = pd.DataFrame({"year": years[have], "month": months[have], "day": days[have]})
