@@ -93,6 +93,8 @@ class _Cells:
 
 
 def _types(cells: np.ndarray) -> np.ndarray:
+    if pd.api.types.infer_dtype(cells, skipna=False) == "string":  # text in every cell: nothing to test
+        return np.full(len(cells), T_STR, dtype=np.int8)
     kind = pd.api.types.infer_dtype(cells, skipna=True)
     if kind == "empty":
         return np.full(len(cells), T_EMPTY, dtype=np.int8)
@@ -109,6 +111,9 @@ def _look(raw: pd.Series) -> _Cells:
     text = np.full(n, None, dtype=object)
     empty = types == T_EMPTY
     is_str = np.flatnonzero(types == T_STR)
+    if len(is_str) == n and n:  # all text (CSV, most JSON columns): no positions to gather or scatter
+        text = cells if not _needs_trim(cells) else np.fromiter(map(str.strip, cells), dtype=object, count=n)
+        return _Cells(cells=cells, types=types, text=text, empty=text == "")
     if len(is_str):
         strings = cells[is_str]
         trimmed = strings if not _needs_trim(strings) else np.fromiter(
@@ -301,9 +306,7 @@ def cell_text(v: object) -> str | None:
 def _parse_text(c: _Cells) -> tuple[np.ndarray, np.ndarray]:
     n = len(c.cells)
     failure = np.full(n, None, dtype=object)
-    values = np.full(n, None, dtype=object)
-    idx = c.strings
-    values[idx] = c.text[idx]
+    values = np.where(c.empty, None, c.text)  # text is None in every cell that is not a string
     for i in c.others:
         t = cell_text(c.cells[i])
         if t is None:
