@@ -216,12 +216,7 @@ def _finding(values: dict[str, Any]) -> Finding:
     a national run builds a hundred thousand findings, and that call costs more than
     the rest of building one. ``_rule_findings`` does the same inline.
     """
-    finding = Finding.__new__(Finding)
-    object.__setattr__(finding, "__dict__", values)
-    object.__setattr__(finding, "__pydantic_fields_set__", set(_FINDING_FIELDS))
-    object.__setattr__(finding, "__pydantic_extra__", None)
-    object.__setattr__(finding, "__pydantic_private__", None)
-    return finding
+    return _construct(Finding, values)
 
 
 def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation: Evaluation,
