@@ -189,3 +189,28 @@ def test_fact_values_are_plain_json_values(column, expected):
     got = _plain(column)
     assert got == expected
     assert [type(v) for v in got] == [type(v) for v in expected]
+
+
+def test_a_fact_the_engine_says_it_has_seen_goes_to_a_fresh_session(monkeypatch):
+    """durable-rules answers "observed" for a fact equal to one in the session (and, by a 32-bit hash
+    collision, for some that are not): the fact is asserted again in a new session, nothing is lost."""
+    import ke_rules.engine as eng
+
+    facts = _facts(300, 200, seed=5)
+    ruleset = ke_rules.load_ruleset("nasjonal")
+    plain = evaluate_facts(ruleset, facts, workers=1)
+    original = eng._fact_rows
+
+    def twice_each_tenth(frame, subject, fields, rows):
+        for k, fact in enumerate(original(frame, subject, fields, rows)):
+            yield fact
+            if k % 10 == 0:  # the same fact again, as a collision would look to the engine
+                yield dict(fact)
+
+    monkeypatch.setattr(eng, "_fact_rows", twice_each_tenth)
+    retried = evaluate_facts(ruleset, facts, workers=1)
+    assert retried.collisions_retried > 10
+    assert retried.sessions > plain.sessions
+    for rule_id in plain.findings:
+        assert np.array_equal(retried.findings[rule_id], plain.findings[rule_id])
+        assert retried.severities[rule_id] == plain.severities[rule_id]
