@@ -437,6 +437,14 @@ def _as_columns(sheet: Sheet | ColumnSheet, text_only: bool = True) -> ColumnShe
     return (header, columns, rownums, False)
 
 
+def _object_array(cells: Sequence[object]) -> np.ndarray:
+    """Cells as an object array, taken as they are: ``np.array`` would look into each cell for
+    nested sequences (a pass over every cell), and the cells are single values here."""
+    if isinstance(cells, np.ndarray):
+        return cells
+    return np.fromiter(cells, dtype=object, count=len(cells))
+
+
 def _map_columns(table_name: str, source: str, sheet: ColumnSheet, problems: list[InputProblem]) -> RawTable:
     spec = TABLES[table_name]
     header, columns, rownums, from_json = sheet
@@ -477,7 +485,8 @@ def _map_columns(table_name: str, source: str, sheet: ColumnSheet, problems: lis
             f"(required column missing: {', '.join(missing)}). "
             f"Kolonner funnet: {', '.join(str(h) for h in header if h not in (None, '')) or 'ingen'}."
         )
-    frame = pd.DataFrame({canon: pd.Series(columns[pos] if pos < len(columns) else [None] * n, dtype=object)
+    frame = pd.DataFrame({canon: pd.Series(_object_array(columns[pos]) if pos < len(columns) else [None] * n,
+                                           dtype=object, copy=False)
                           for pos, canon in keep.items()})
     rows = np.asarray(rownums, dtype=np.int64)
     # rows wider than the header: cells without a column are reported, not silently dropped
