@@ -440,8 +440,6 @@ def _as_columns(sheet: Sheet | ColumnSheet, text_only: bool = True) -> ColumnShe
 def _object_array(cells: Sequence[object]) -> np.ndarray:
     """Cells as an object array, taken as they are: ``np.array`` would look into each cell for
     nested sequences (a pass over every cell), and the cells are single values here."""
-    if isinstance(cells, np.ndarray):
-        return cells
     return np.fromiter(cells, dtype=object, count=len(cells))
 
 

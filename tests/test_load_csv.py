@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,7 +31,7 @@ def _by_csv_module(text: str, delimiter: str) -> tuple[list[object], list[list[o
     width = max(len(r) for r in rows)
     header = list(rows[0]) + [None] * (width - len(rows[0]))
     body = [list(r) + [""] * (width - len(r)) for r in rows[1:]]  # a short row's missing cells: empty
-    return header, [list(col) for col in zip(*body)] if body else [[] for _ in range(width)]
+    return header, [list(col) for col in zip(*body, strict=True)] if body else [[] for _ in range(width)]
 
 
 def _same(text: str, delimiter: str) -> None:
