@@ -97,6 +97,12 @@ PROBLEM_TEXT: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.ABSENT_TABLE: ("tabellen mangler; regnes som tom", "table absent; taken as no rows"),
     ProblemCode.EXTRA_CELLS: ("verdier utenfor siste kolonne ignoreres", "values beyond the last column are ignored"),
     ProblemCode.IDENTITY_NUMBER: ("fødselsnummer, D- eller H-nummer funnet (antall celler: {detail}); maskert i alle utdata", "personal identity number (fødselsnummer, D- or H-number) found (cells: {detail}); masked in every output"),
+    ProblemCode.EXCEL_ERROR: ("en Excel-feilverdi (som #N/A eller #REF!), ikke en verdi", "an Excel error value (such as #N/A or #REF!), not a value"),
+    ProblemCode.INVISIBLE_CHARACTER: ("usynlige tegn (som nullbredde-mellomrom) er fjernet fra verdien", "invisible characters (such as a zero-width space) were removed from the value"),
+    ProblemCode.INVALID_TEXT: ("ugyldig tekst (et halvt tegn, ofte fra kopiering mellom programmer)", "invalid text (half a character, often from copying between programs)"),
+    ProblemCode.INT_OUT_OF_RANGE: ("tallet er utenfor gyldig område", "the number is out of range"),
+    ProblemCode.STRAY_BYTE: ("et tegn som ikke er UTF-8 i en UTF-8-fil; lest som Windows-1252", "a byte that is not UTF-8 in a UTF-8 file; read as Windows-1252"),
+    ProblemCode.MERGED_CELLS: ("sammenslåtte celler; verdien gjelder hver rad området dekker", "merged cells; the value applies to every row the range covers"),
 }
 
 

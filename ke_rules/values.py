@@ -50,6 +50,13 @@ class ProblemCode(StrEnum):
     ABSENT_TABLE = "absent_table"
     EXTRA_CELLS = "extra_cells"
     IDENTITY_NUMBER = "identity_number"  # cells holding a fødselsnummer, D- or H-number (count in detail)
+    # round 2 of "nothing lost" (issue 10)
+    EXCEL_ERROR = "excel_error"  # #N/A, #REF!, #VALUE! ... where a value belongs
+    INVISIBLE_CHARACTER = "invisible_character"  # zero-width or other format characters, removed
+    INVALID_TEXT = "invalid_text"  # a lone surrogate (half a character) or another unencodable text
+    INT_OUT_OF_RANGE = "int_out_of_range"  # a whole number far beyond any plausible count
+    STRAY_BYTE = "stray_byte"  # a byte that is not UTF-8 in a UTF-8 file, read as Windows-1252
+    MERGED_CELLS = "merged_cells"  # merged cells in a sheet's rows; the value applies to each row covered
 
 
 @dataclass
