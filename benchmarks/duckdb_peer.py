@@ -1,6 +1,6 @@
 """The KE rules written by hand as DuckDB SQL: a peer for speed and a second, independent check.
 
-Written from /work/shared/spec/rules.md (and the derived-field definitions of docs/fields.md),
+Written from docs/spec/rules.md (and the derived-field definitions of docs/fields.md),
 not from ke_rules' code. It reads a *clean* snapshot with canonical table and column names,
 as ``ke-rules synth`` writes it (one .json file or a folder of .csv files): no bokmål aliases,
 no enumeration synonyms, no input-problem handling. Two things come from ke_rules, as data:

@@ -1,6 +1,6 @@
 """Step 3 of 4: evaluate the compiled rules over the derived facts with durable-rules.
 
-durable-rules 2.0.28 has measured traps (``shared/notes/durable-rules.md``), and this
+durable-rules 2.0.28 has measured traps (``docs/engine.md``), and this
 module is where they are handled:
 
 * hash collisions in big sessions and the 1,024-session limit: facts go into small

@@ -246,6 +246,16 @@ def contract_markdown() -> str:
         by_cat.setdefault(cat, []).append(name)
     for cat, names in by_cat.items():
         lines.append(f"- **{cat}**: {', '.join(sorted(names))}")
+    lines += ["", "## Input problems (`input_problems[].code`)", "",
+              "Every problem the loader reports has one of these codes; `problem` in the report is its text "
+              "(bokmål, or English with `--lang en`). Whether it sets the row aside (`error`), keeps the row "
+              "with the value taken as empty (`warning`) or only informs (`notice`) depends on where it occurs "
+              "(input-contract.md).", "",
+              "| code | bokmål | English |", "|---|---|---|"]
+    from .models import PROBLEM_TEXT
+
+    for code, (nb, en) in PROBLEM_TEXT.items():
+        lines.append(f"| `{code.value}` | {nb.replace('{detail}', 'n')} | {en.replace('{detail}', 'n')} |")
     lines.append("")
     return "\n".join(lines)
 

@@ -1,8 +1,8 @@
 """Independent reference implementation (test oracle) of the KE rule semantics.
 
 This module is the INDEPENDENT ORACLE used by the tests to cross-check the
-production engine. It is written directly from /work/shared/spec/rules.md and
-/work/shared/spec/input-contract.md, row by row, favouring obvious correctness
+production engine. It is written directly from docs/spec/rules.md and
+docs/spec/input-contract.md, row by row, favouring obvious correctness
 over speed. It must NOT import ke_rules (or anything from the production
 package): an oracle that shares code with the thing it checks proves nothing.
 

@@ -30,3 +30,26 @@ def test_derived_facts_have_exactly_the_catalogue_fields(tmp_path):
     for subject, frame in facts.frames.items():
         assert isinstance(frame, pd.DataFrame)
         assert set(frame.columns) - {"_id", "_case"} == set(FIELDS[subject]), subject
+
+
+def test_no_file_names_a_path_outside_the_repository():
+    """The contract and the engine notes live in docs/; nothing may point at a machine's folders."""
+    import re
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    shared = "shared" + "/"  # spelt in two pieces so that this line does not name the paths it looks for
+    pattern = re.compile("/" + "work/|" + re.escape("../" + shared) + "|" + shared + "(spec|notes|seeds)/")
+    offenders = []
+    for name in files:
+        path = ROOT / name
+        if path.suffix not in {".py", ".md", ".yaml", ".toml", ".txt", ""} or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        offenders += [f"{name}:{n}" for n, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
+    assert not offenders, offenders
+
+
+def test_the_contract_is_in_the_repository():
+    for name in ("input-contract.md", "rules.md", "report-contract.md"):
+        assert (ROOT / "docs" / "spec" / name).stat().st_size > 1000

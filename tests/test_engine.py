@@ -1,4 +1,4 @@
-"""The durable-rules engine at scale: no match may be lost (shared/notes/durable-rules.md)."""
+"""The durable-rules engine at scale: no match may be lost (docs/engine.md)."""
 
 from __future__ import annotations
 

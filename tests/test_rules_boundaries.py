@@ -4,7 +4,7 @@ Each table row builds a small snapshot (``snapshot_builder.Snap``), evaluates it
 D = 2026-11-23 (2026 is not a leap year) and asserts, for the one rule under test,
 the *exact* set of (rule_id, subject_id) findings, the rule's population and, where
 the spec gives one, the severity. The semantics are those of
-``/work/shared/spec/rules.md``; the parameters are the ones under ``params:`` in
+``docs/spec/rules.md``; the parameters are the ones under ``params:`` in
 ``rulesets/nasjonal.yaml``, overridden through a municipal ruleset
 (``extends: nasjonal``) written to ``tmp_path``.
 
