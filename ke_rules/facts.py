@@ -19,6 +19,7 @@ import pandas as pd
 
 from .fields import FIELDS, SUBJECT_ID
 from .models import InputProblem, Severity
+from .params import with_defaults
 from .validate import Snapshot
 from .values import ProblemCode
 
@@ -72,7 +73,12 @@ def _age(birth: pd.Series, d: pd.Timestamp) -> pd.Series:
 
 
 def derive_facts(snapshot: Snapshot, as_of: date, params: dict[str, Any]) -> Facts:
-    """Compute every subject's fields at ``as_of`` with the ruleset's ``params``."""
+    """Compute every subject's fields at ``as_of`` with the ruleset's ``params``.
+
+    A parameter the ruleset does not set is one no enabled rule depends on (``ruleset``
+    refuses the others), so its national default serves the fields nobody reads.
+    """
+    params = with_defaults(params)
     d = pd.Timestamp(as_of)
     t = snapshot.tables
     problems: list[InputProblem] = []

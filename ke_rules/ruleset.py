@@ -27,6 +27,7 @@ from .errors import RulesetError, did_you_mean
 from .fields import FIELDS
 from .messages import Message, compile_message
 from .models import Basis, BasisKind
+from .params import check_param
 
 __all__ = ["Rule", "Ruleset", "load_ruleset", "builtin_rulesets", "RuleSpec", "LocalText"]
 
@@ -259,6 +260,7 @@ def _resolve(chain: list[tuple[Path, RulesetFile, dict[tuple[Any, ...], int]]]) 
             if key in params:
                 raise RulesetError(f"new_params: '{key}' exists already; set it under 'params'",
                                    file=str(path), line=_line_for(lines, ("new_params", key)))
+            _check_param(key, value, path, _line_for(lines, ("new_params", key)))
             params[key] = value
         for key, value in rf.params.items():
             line = _line_for(lines, ("params", key))
@@ -270,6 +272,7 @@ def _resolve(chain: list[tuple[Path, RulesetFile, dict[tuple[Any, ...], int]]]) 
                 raise RulesetError(
                     f"parameter '{key}' must be {_type_name(params[key])} like its default "
                     f"{params[key]!r}, found {value!r}", file=str(path), line=line)
+            _check_param(key, value, path, line)
             params[key] = value
         for rule_id, body in rf.rules.items():
             line = _line_for(lines, ("rules", rule_id))
@@ -307,6 +310,7 @@ def _resolve(chain: list[tuple[Path, RulesetFile, dict[tuple[Any, ...], int]]]) 
             disabled.append(rule_id)
             continue
         rules[rule_id] = _compile_rule(rule_id, spec, params, path, lines)
+        _require_field_params(rules[rule_id], params, path, lines)
 
     canonical = json.dumps(
         {"params": params, "rules": {k: v.model_dump(mode="json") for k, v in specs.items()}},
@@ -317,6 +321,25 @@ def _resolve(chain: list[tuple[Path, RulesetFile, dict[tuple[Any, ...], int]]]) 
         disabled=disabled, sources=[str(p) for p, _, _ in chain],
         sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
     )
+
+
+def _check_param(key: str, value: Any, path: Path, line: int | None) -> None:
+    problem = check_param(key, value)
+    if problem:
+        raise RulesetError(problem, file=str(path), line=line)
+
+
+def _require_field_params(rule: Rule, params: dict[str, Any], path: Path, lines: dict[tuple[Any, ...], int]) -> None:
+    """A rule whose fields are derived with a parameter the ruleset does not set cannot be evaluated."""
+    catalogue = FIELDS[rule.subject]
+    used = sorted(rule.fields | set(rule.spec.evidence) | rule.template_fields)
+    for name in used:
+        needed = catalogue[name].param if name in catalogue else None
+        if needed and needed not in params:
+            raise RulesetError(
+                f"{rule.id} uses the field '{name}', which is derived with the parameter '{needed}', and this "
+                f"ruleset does not set it. Add '{needed}' under 'params' (or 'extends: nasjonal').",
+                file=str(path), line=_line_for(lines, ("rules", rule.id)))
 
 
 def _same_type(default: Any, value: Any) -> bool:

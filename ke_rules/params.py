@@ -1,0 +1,63 @@
+"""The parameters the derived fields read, typed, with the national defaults.
+
+A rule's condition names its parameters itself (``params.NAME``, checked when the
+condition compiles); a derived field such as ``limit`` or ``qualifying_services``
+reads one behind the scenes (``fields.FieldInfo.param``). This model is the one
+place those derivation parameters are declared, so a ruleset that mistypes one, or
+a standalone ruleset (no ``extends:``) whose rules need one it does not set, is a
+:class:`~ke_rules.errors.RulesetError` with file and line instead of a crash in the
+middle of a run. The defaults are ``rulesets/nasjonal.yaml``'s (a test keeps them
+equal); they stand in only for parameters that no enabled rule depends on.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, TypeAdapter, ValidationError
+
+__all__ = ["DerivationParams", "DERIVATION_DEFAULTS", "check_param", "with_defaults"]
+
+ServiceCategory = Literal["helse", "omsorg", "spesialist", "fastlege", "helsesykepleier", "oppvekst", "nav",
+                          "barnevern", "annet"]
+Days = Annotated[StrictInt, Field(ge=0)]
+
+
+class DerivationParams(BaseModel):
+    """The parameters derived fields depend on, with the national defaults."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    max_cases_per_coordinator: Annotated[StrictInt, Field(ge=0)] = 5
+    count_only_cases_with_ip: StrictBool = False
+    min_group_meetings_per_year: Annotated[StrictInt | float, Field(gt=0)] = 2
+    invitation_lead_days: Days = 14
+    mapping_grace_days: Days = 30
+    coordination_categories: list[ServiceCategory] = Field(default_factory=lambda: ["helse", "omsorg", "spesialist"])
+    long_term_days: Days = 90
+
+
+DERIVATION_DEFAULTS: dict[str, Any] = DerivationParams().model_dump()
+_ADAPTERS = {name: TypeAdapter(info.annotation if not info.metadata else Annotated[(info.annotation, *info.metadata)])
+             for name, info in DerivationParams.model_fields.items()}
+
+
+def check_param(name: str, value: Any) -> str | None:
+    """Why ``value`` cannot be the derivation parameter ``name`` (None when it can, or ``name`` is not one)."""
+    adapter = _ADAPTERS.get(name)
+    if adapter is None:
+        return None
+    try:
+        adapter.validate_python(value)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = "".join(f"[{p}]" for p in err["loc"])
+        return f"parameter '{name}'{where}: {err['msg']} (found {value!r})"
+    return None
+
+
+def with_defaults(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with the national default for every derivation parameter it does not set."""
+    if DERIVATION_DEFAULTS.keys() <= params.keys():
+        return params
+    return {**DERIVATION_DEFAULTS, **params}
