@@ -130,8 +130,15 @@ class _Compiler:
         if f is not None:
             return ("field", f)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
-            return ("expr", ("$add" if isinstance(node.op, ast.Add) else "$sub",
-                             self.operand(node.left), self.operand(node.right)))
+            left, right = self.operand(node.left), self.operand(node.right)
+            if left[0] == right[0] == "const":
+                # folded here: durable-rules matches nothing for arithmetic on two constants
+                # (``params.max_cases_per_coordinator - 3``), measured in tests/test_conditions.py
+                a, b = left[1], right[1]
+                if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b)):
+                    raise self.fail(f"'+' and '-' need numbers: '{ast.unparse(node)}'")
+                return ("const", a + b if isinstance(node.op, ast.Add) else a - b)
+            return ("expr", ("$add" if isinstance(node.op, ast.Add) else "$sub", left, right))
         return ("const", self.value(node))
 
     # -- durable JSON
