@@ -373,6 +373,49 @@ def rules_show(rule_id: str, ruleset_name: str, lang: str, fmt: str) -> None:
         click.echo(f"  {key.ljust(width)}{value}")
 
 
+_TEST_WORDS = {
+    "nb": {"pass": "ok", "fail": "FEIL", "skip": "hoppet over", "none": "{name}: ingen eksempler funnet",
+           "total": "{name}: {passed} bestått, {failed} feilet, {skipped} hoppet over"},
+    "en": {"pass": "ok", "fail": "FAIL", "skip": "skipped", "none": "{name}: no examples found",
+           "total": "{name}: {passed} passed, {failed} failed, {skipped} skipped"},
+}
+
+
+@rules.command("test")
+@click.argument("ruleset_name", metavar="[RULESET]", default="nasjonal")
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_test(ruleset_name: str, lang: str, fmt: str) -> None:
+    """Run the ruleset's examples (NAME.examples.yaml beside it, and those of the rulesets it extends).
+
+    Exit 0 when every example gives exactly its findings, 1 when one does not (named),
+    2 when the ruleset or an examples file cannot be used.
+    """
+    from .rule_examples import run_examples
+
+    try:
+        results = run_examples(ruleset_name)
+    except KeRulesError as exc:
+        _die(str(exc))
+    failed = [r for r in results if r.status == "fail"]
+    if fmt == "json":
+        _echo_json([{"source": r.source, "rule_id": r.rule_id, "example": r.name, "status": r.status,
+                     "why": r.why or None} for r in results])
+    else:
+        w = _TEST_WORDS[lang]
+        width = max((len(w[r.status]) for r in results), default=0)
+        for r in results:
+            why = f": {r.why}" if r.why else ""
+            click.echo(f"{w[r.status].ljust(width)}  {r.rule_id}  «{r.name}» ({r.source}){why}")
+        name = Path(ruleset_name).stem if ruleset_name.lower().endswith((".yaml", ".yml")) else ruleset_name
+        if not results:
+            click.echo(w["none"].format(name=name))
+        click.echo(w["total"].format(name=name, passed=sum(r.status == "pass" for r in results),
+                                     failed=len(failed), skipped=sum(r.status == "skip" for r in results)))
+    if failed or not results:
+        sys.exit(1)
+
+
 @main.command()
 @click.argument("out_path", metavar="OUT.xlsx", type=click.Path(path_type=Path))
 @click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,

@@ -145,7 +145,7 @@ def _builtin_dir() -> Path:
 
 def builtin_rulesets() -> list[str]:
     """Names of the rulesets installed with the package."""
-    return sorted(p.stem for p in _builtin_dir().glob("*.yaml"))
+    return sorted(p.stem for p in _builtin_dir().glob("*.yaml") if not p.name.endswith(".examples.yaml"))
 
 
 def load_ruleset(name_or_path: str | Path = "nasjonal") -> Ruleset:
