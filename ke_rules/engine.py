@@ -1,4 +1,13 @@
-"""Step 3 of 4: evaluate the compiled rules over the derived facts with durable-rules.
+"""Step 3 of 4: evaluate the compiled rules over the derived facts.
+
+Two engines evaluate the same compiled conditions (``ENGINES``): ``durable`` runs them
+in durable-rules, the Rete engine the design names, and checks every match against
+the column-wise evaluation of the same conditions; ``columnar`` is that column-wise
+evaluation alone, for machines where durable-rules cannot be installed (it has no
+wheels and needs a C compiler). ``auto`` takes durable-rules whenever it imports.
+Both give the same findings, severities and populations: with durable-rules any
+difference stops the run (``EngineError``), and the test suite runs every rule
+through both.
 
 durable-rules 2.0.28 has measured traps (``docs/engine.md``), and this
 module is where they are handled:
@@ -34,17 +43,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import durable_rules_engine
 import numpy as np
 import orjson
 import pandas as pd
-from durable import engine as durable_engine
 
 from .errors import EngineError
 from .facts import Facts
 from .ruleset import Rule, Ruleset
 
-__all__ = ["Match", "Evaluation", "evaluate_facts", "worker_count", "SESSION_SIZE", "PARALLEL_FROM"]
+__all__ = ["Match", "Evaluation", "evaluate_facts", "worker_count", "durable_available", "resolve_engine",
+           "ENGINES", "ENGINE_NAMES", "SESSION_SIZE", "PARALLEL_FROM"]
+
+ENGINES = ("auto", "durable", "columnar")
+# what the report's tool.engine says ran (report-contract.md, "Which engine ran")
+ENGINE_NAMES = {"durable": "durable-rules", "columnar": "columnar"}
 
 SESSION_SIZE = 256
 PARALLEL_FROM = 50_000  # facts: below this, forking a second engine costs more than it saves
@@ -53,11 +65,61 @@ _SENTINEL = "__session__"
 _counter = itertools.count()
 
 
-class _Host(durable_engine.Host):
-    """A Host without the background dispatch threads (see module docstring)."""
+_durable_modules: tuple[Any, Any] | None = None
+_durable_error: str | None = None
 
-    def _run(self) -> None:  # noqa: D401 - overrides the thread starter
-        return None
+
+def _load_durable() -> tuple[Any, Any]:
+    """durable-rules' C engine and Python layer, imported once; ImportError says how to install it."""
+    global _durable_modules, _durable_error
+    if _durable_modules is not None:
+        return _durable_modules
+    if _durable_error is None:
+        try:
+            import durable_rules_engine
+            from durable import engine as durable_engine
+
+            _durable_modules = (durable_rules_engine, durable_engine)
+            return _durable_modules
+        except ImportError as exc:
+            _durable_error = str(exc)
+    raise ImportError(
+        f"durable-rules cannot be imported ({_durable_error}); install it with "
+        "`pip install \"ke-rules[durable]\"` (needs a C compiler), or use --engine columnar")
+
+
+def durable_available() -> bool:
+    """Whether durable-rules can be imported here."""
+    try:
+        _load_durable()
+    except ImportError:
+        return False
+    return True
+
+
+def resolve_engine(engine: str = "auto") -> str:
+    """``durable`` or ``columnar`` for a requested engine; ``durable`` where it cannot run is an EngineError."""
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
+    if engine == "auto":
+        return "durable" if durable_available() else "columnar"
+    if engine == "durable":
+        try:
+            _load_durable()
+        except ImportError as exc:
+            raise EngineError(str(exc)) from None
+    return engine
+
+
+def _host() -> Any:
+    """A durable-rules Host without the background dispatch threads (see module docstring)."""
+    _, durable_engine = _load_durable()
+
+    class _Host(durable_engine.Host):  # type: ignore[misc,name-defined]
+        def _run(self) -> None:  # overrides the thread starter
+            return None
+
+    return _Host()
 
 
 @dataclass
@@ -73,6 +135,7 @@ class Evaluation:
     facts_asserted: int
     sessions: int
     collisions_retried: int
+    engine: str = "durable"  # "durable" or "columnar": which engine found the matches
 
 
 Match = tuple[str, int]
@@ -142,14 +205,19 @@ def worker_count(facts: Facts, workers: int | None = None) -> int:
 
 
 def evaluate_facts(ruleset: Ruleset, facts: Facts, session_size: int = SESSION_SIZE,
-                   workers: int | None = None) -> Evaluation:
-    """Assert every subject's fact into durable-rules; return findings, severities and populations.
+                   workers: int | None = None, engine: str = "auto") -> Evaluation:
+    """Evaluate every rule over the facts; return findings, severities and populations.
 
-    Only facts inside some rule's population are asserted (every rule's conditions start
+    ``engine``: ``durable`` asserts every subject's fact into durable-rules and checks its
+    matches against the column-wise evaluation; ``columnar`` takes the column-wise
+    evaluation alone; ``auto`` is durable-rules where it imports. With durable-rules
+    only facts inside some rule's population are asserted (every rule's conditions start
     with its population, so no other fact can match). With ``workers`` > 1 the facts are
     split into that many parts, evaluated in forked processes, each with its own engine;
     matches are sets of row positions, so the result does not depend on the split.
     """
+    if resolve_engine(engine) == "columnar":
+        return _columnar(ruleset, facts)
     by_subject: dict[str, list[Rule]] = {}
     for rule in ruleset.rules.values():
         by_subject.setdefault(rule.subject, []).append(rule)
@@ -167,6 +235,26 @@ def evaluate_facts(ruleset: Ruleset, facts: Facts, session_size: int = SESSION_S
     else:
         hits, asserted, sessions, retried = _run_parallel(ruleset, facts, jobs, session_size, n)
     return _collect(ruleset, facts, hits, populations, asserted, sessions, retried)
+
+
+def _columnar(ruleset: Ruleset, facts: Facts) -> Evaluation:
+    """The rules evaluated column-wise alone: the same masks the durable-rules matches are checked against."""
+    populations = {rule.id: rule.applies.mask(facts.frames[rule.subject]) for rule in ruleset.rules.values()}
+    findings: dict[str, np.ndarray] = {}
+    severities: dict[str, dict[int, str]] = {}
+    for rule in ruleset.rules.values():
+        frame = facts.frames[rule.subject]
+        matched = populations[rule.id] & rule.finding.mask(frame)
+        rows = np.flatnonzero(matched).astype(np.int64)
+        severity = dict.fromkeys(rows.tolist(), rule.severity)
+        for n in reversed(range(len(rule.escalations))):  # the first escalation that holds decides
+            level, cond = rule.escalations[n]
+            for i in np.flatnonzero(matched & cond.mask(frame)).tolist():
+                severity[i] = level
+        findings[rule.id] = rows
+        severities[rule.id] = severity
+    return Evaluation(findings=findings, severities=severities, populations=populations,
+                      facts_asserted=0, sessions=0, collisions_retried=0, engine="columnar")
 
 
 def _run_parallel(ruleset: Ruleset, facts: Facts, jobs: list[Job], session_size: int,
@@ -227,29 +315,30 @@ class _Session:
     Python action). The matches are then exactly the actions the engine started.
     """
 
-    def __init__(self, host: _Host) -> None:
+    def __init__(self, host: Any) -> None:
         self.handle = host.get_ruleset(_RULESET)._handle
+        self.c, self.durable = _load_durable()
         self.hits: list[Match] = []
 
     def assert_fact(self, fact: dict[str, Any], sentinel: bool = False) -> None:
         """Assert one fact; raise ``MessageObservedException`` on a hash collision, as durable-rules does."""
-        code, state = durable_rules_engine.assert_fact(self.handle, orjson.dumps(fact).decode("utf-8"))
+        code, state = self.c.assert_fact(self.handle, orjson.dumps(fact).decode("utf-8"))
         if code == _NOT_HANDLED:
             if sentinel:
                 raise EngineError("the rule engine did not handle its session sentinel")
             return
         if code == _OBSERVED:
-            raise durable_engine.MessageObservedException(fact)
+            raise self.durable.MessageObservedException(fact)
         if code == _DEFERRED:
             state = 0
-        started = durable_rules_engine.start_action_for_state(self.handle, state)
+        started = self.c.start_action_for_state(self.handle, state)
         if not started:
             return
         state_text, message = started
         while message:
             self.record(message)
-            durable_rules_engine.update_state(self.handle, state_text)
-            message = durable_rules_engine.complete_and_start_action(self.handle, state)
+            self.c.update_state(self.handle, state_text)
+            message = self.c.complete_and_start_action(self.handle, state)
 
     def record(self, message: str) -> None:
         """One started action: ``{rule name: {"m": fact}}``."""
@@ -258,12 +347,12 @@ class _Session:
                 self.hits.append((name, matched["m"]["_i"]))
 
     def delete(self, sid: str) -> None:
-        durable_rules_engine.delete_state(self.handle, sid)
+        self.c.delete_state(self.handle, sid)
 
 
 def _run_jobs(ruleset: Ruleset, facts: Facts, jobs: list[Job],
               session_size: int) -> tuple[list[Match], int, int, int]:
-    host = _Host()
+    host = _host()
     host.register_rulesets(_definitions(ruleset))
     engine = _Session(host)
     asserted = sessions = retried = 0
@@ -291,7 +380,7 @@ def _run_jobs(ruleset: Ruleset, facts: Facts, jobs: list[Job],
             fact["sid"] = sid
             try:
                 engine.assert_fact(fact)
-            except durable_engine.MessageObservedException:
+            except _load_durable()[1].MessageObservedException:
                 # a 32-bit hash collision with a fact already in this session: use a fresh one
                 retried += 1
                 engine.delete(sid)

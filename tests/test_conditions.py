@@ -2,9 +2,9 @@
 
 A condition compiles two ways from one tree: to durable-rules JSON (the engine that
 produces findings) and to a pandas mask (the population count and the guard that the
-engine lost no match). Each row below runs one condition over the same small frame of
-coordinators through durable-rules alone and through the mask alone, and both must give
-exactly the expected subjects, including the empty-value cases: an empty field never
+engine lost no match; alone, the columnar engine). Each row below runs one condition over
+the same small frame of coordinators through durable-rules alone, the mask alone and the
+columnar engine, and each must give exactly the expected subjects, including the empty-value cases: an empty field never
 satisfies a comparison, and only ``is None`` finds it.
 """
 
@@ -19,7 +19,7 @@ import yaml
 
 import ke_rules
 from ke_rules import RulesetError
-from ke_rules.engine import _run_jobs
+from ke_rules.engine import _run_jobs, evaluate_facts
 from ke_rules.facts import Facts
 
 D = dt.date(2026, 11, 23)
@@ -52,7 +52,7 @@ def _ruleset(tmp_path, when: str):
     return ke_rules.load_ruleset(path)
 
 
-def _both(tmp_path, when: str) -> tuple[list[str], list[str]]:
+def _both(tmp_path, when: str) -> tuple[list[str], list[str], list[str]]:
     ruleset = _ruleset(tmp_path, when)
     frame = _frame()
     facts = Facts(as_of=D, frames={"coordinator": frame}, problems=[])
@@ -60,7 +60,8 @@ def _both(tmp_path, when: str) -> tuple[list[str], list[str]]:
     ids = frame["coordinator_id"].tolist()
     durable = sorted(ids[i] for rule_id, i in hits if rule_id == "KE-TEST")
     mask = sorted(np.asarray(ids)[ruleset.rule("KE-TEST").finding.mask(frame)].tolist())
-    return durable, mask
+    columnar = sorted(ids[i] for i in evaluate_facts(ruleset, facts, engine="columnar").findings["KE-TEST"])
+    return durable, mask, columnar
 
 
 @pytest.mark.parametrize(("when", "expected"), [
@@ -109,9 +110,10 @@ def _both(tmp_path, when: str) -> tuple[list[str], list[str]]:
     ("true", ["K-1", "K-2", "K-3", "K-4"]),
 ])
 def test_condition_form_in_both_backends(tmp_path, when, expected):
-    durable, mask = _both(tmp_path, when)
+    durable, mask, columnar = _both(tmp_path, when)
     assert durable == expected, "durable-rules"
     assert mask == expected, "column mask"
+    assert columnar == expected, "columnar engine"
 
 
 @pytest.mark.parametrize(("when", "fragment"), [

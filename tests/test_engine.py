@@ -214,3 +214,68 @@ def test_a_fact_the_engine_says_it_has_seen_goes_to_a_fresh_session(monkeypatch)
     for rule_id in plain.findings:
         assert np.array_equal(retried.findings[rule_id], plain.findings[rule_id])
         assert retried.severities[rule_id] == plain.severities[rule_id]
+
+
+# --- two engines behind one seam
+
+
+def _same_evaluation(a, b) -> None:
+    assert a.findings.keys() == b.findings.keys()
+    for rule_id in a.findings:
+        assert np.array_equal(a.findings[rule_id], b.findings[rule_id]), rule_id
+        assert a.severities[rule_id] == b.severities[rule_id], rule_id
+        assert np.array_equal(a.populations[rule_id], b.populations[rule_id]), rule_id
+
+
+@pytest.mark.parametrize("ruleset_name", ["nasjonal", "lund", "stor-elvdal"])
+def test_the_columnar_engine_gives_the_durable_engines_evaluation(ruleset_name):
+    facts = _facts(3_000, 6_000, seed=3)
+    ruleset = ke_rules.load_ruleset(ruleset_name)
+    durable = evaluate_facts(ruleset, facts, workers=1, engine="durable")
+    columnar = evaluate_facts(ruleset, facts, engine="columnar")
+    assert (durable.engine, columnar.engine) == ("durable", "columnar")
+    assert columnar.facts_asserted == 0 and durable.facts_asserted > 0
+    _same_evaluation(durable, columnar)
+
+
+@pytest.mark.slow
+def test_the_engines_agree_on_a_20k_synthetic_snapshot():
+    from ke_rules.facts import derive_facts
+    from ke_rules.synth import generate
+
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        snapshot = ke_rules.load_snapshot(write_json(Path(tmp) / "s.json", generate(20_000, seed=5, as_of=D)))
+    for name in ("nasjonal", "lund"):
+        ruleset = ke_rules.load_ruleset(name)
+        facts = derive_facts(snapshot, D, ruleset.params)
+        _same_evaluation(evaluate_facts(ruleset, facts, engine="durable"), evaluate_facts(ruleset, facts, engine="columnar"))
+
+
+def _without_durable(monkeypatch):
+    import ke_rules.engine as eng
+
+    monkeypatch.setattr(eng, "_durable_modules", None)
+    monkeypatch.setattr(eng, "_durable_error", "No module named 'durable_rules_engine'")
+
+
+def test_auto_takes_durable_rules_where_it_imports_and_columnar_where_it_does_not(monkeypatch):
+    from ke_rules.engine import resolve_engine
+
+    assert resolve_engine("auto") == "durable"
+    _without_durable(monkeypatch)
+    assert resolve_engine("auto") == "columnar"
+    assert resolve_engine("columnar") == "columnar"
+    with pytest.raises(EngineError, match=r'pip install "ke-rules\[durable\]"'):
+        resolve_engine("durable")
+    facts = _facts(50, 50, seed=1)
+    assert evaluate_facts(ke_rules.load_ruleset("nasjonal"), facts).engine == "columnar"
+
+
+def test_an_unknown_engine_is_refused():
+    from ke_rules.engine import resolve_engine
+
+    with pytest.raises(EngineError, match="choose one of auto, durable, columnar"):
+        resolve_engine("drools")
