@@ -39,6 +39,7 @@ import itertools
 import math
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -76,7 +77,7 @@ def _load_durable() -> tuple[Any, Any]:
         return _durable_modules
     if _durable_error is None:
         try:
-            import durable_rules_engine
+            durable_rules_engine = _import_c_engine()
             from durable import engine as durable_engine
 
             _durable_modules = (durable_rules_engine, durable_engine)
@@ -86,6 +87,29 @@ def _load_durable() -> tuple[Any, Any]:
     raise ImportError(
         f"durable-rules cannot be imported ({_durable_error}); install it with "
         "`pip install \"ke-rules[durable]\"` (needs a C compiler), or use --engine columnar")
+
+
+def _import_c_engine() -> Any:
+    """durable-rules' C extension; on Python 3.13 and later with lazy symbol binding.
+
+    Python 3.13 removed ``PyEval_CallObject``, which the extension references only in its
+    store/queue/idle-state callback trampolines; they run only after a ``set_*_callback``
+    call, which ke-rules never makes (``_host`` refuses them). Bound lazily, the symbol
+    is never looked up and every other function works (docs/engine.md, trap 8); where
+    lazy binding is unavailable or overridden (``LD_BIND_NOW``), the import fails
+    cleanly and ``auto`` takes the columnar engine.
+    """
+    if sys.version_info < (3, 13) or not hasattr(sys, "setdlopenflags"):
+        import durable_rules_engine
+
+        return durable_rules_engine
+    flags = sys.getdlopenflags()
+    sys.setdlopenflags((flags & ~os.RTLD_NOW) | os.RTLD_LAZY)
+    try:
+        import durable_rules_engine
+    finally:
+        sys.setdlopenflags(flags)
+    return durable_rules_engine
 
 
 def durable_available() -> bool:
@@ -118,6 +142,13 @@ def _host() -> Any:
     class _Host(durable_engine.Host):  # type: ignore[misc,name-defined]
         def _run(self) -> None:  # overrides the thread starter
             return None
+
+        def _no_callbacks(self, *args: Any) -> None:
+            raise EngineError("ke-rules registers no durable-rules callbacks (they cannot run on Python 3.13+)")
+
+        set_store_message_callback = set_delete_message_callback = set_queue_message_callback = _no_callbacks
+        set_get_queued_messages_callback = set_get_idle_state_callback = _no_callbacks
+        set_get_stored_messages_callback = _no_callbacks
 
     return _Host()
 
