@@ -113,6 +113,7 @@ def run_examples(ruleset_name: str | Path = "nasjonal") -> list[ExampleResult]:
     own = Path(ruleset.sources[-1])
     changed = _rewritten_rules(ruleset)
     results: list[ExampleResult] = []
+    variants: dict[bytes, Ruleset] = {}  # the tested ruleset with an example's params, by params
     with tempfile.TemporaryDirectory(prefix="ke-rules-examples-") as tmp:
         for source in _chain(ruleset):
             path = examples_path(source)
@@ -134,7 +135,7 @@ def run_examples(ruleset_name: str | Path = "nasjonal") -> list[ExampleResult]:
                                                      f"'{ruleset.name}' rewrites the rule's conditions"))
                         continue
                     results.append(_run_one(path, rule_id, example, ruleset_name, ruleset, Path(tmp),
-                                            evaluate, load_snapshot))
+                                            evaluate, load_snapshot, variants))
     return results
 
 
@@ -149,7 +150,7 @@ def _rewritten_rules(ruleset: Ruleset) -> set[str]:
 
 
 def _run_one(path: Path, rule_id: str, example: Example, ruleset_name: str | Path, base: Ruleset,
-             tmp: Path, evaluate: Any, load_snapshot: Any) -> ExampleResult:
+             tmp: Path, evaluate: Any, load_snapshot: Any, _cache: dict[bytes, Ruleset]) -> ExampleResult:
     def result(status: str, why: str = "") -> ExampleResult:
         return ExampleResult(path.name, rule_id, example.name, status, why)
 
@@ -158,7 +159,10 @@ def _run_one(path: Path, rule_id: str, example: Example, ruleset_name: str | Pat
         return result("fail", f"unknown parameter '{unknown[0]}'." + did_you_mean(unknown[0], base.params))
     ruleset = base
     if example.params:
-        ruleset = _with_params(ruleset_name, base, example.params, tmp)
+        key = orjson.dumps(example.params, option=orjson.OPT_SORT_KEYS)
+        if key not in _cache:
+            _cache[key] = _with_params(ruleset_name, base, example.params, tmp)
+        ruleset = _cache[key]
     snapshot_file = tmp / "example.json"
     snapshot_file.write_bytes(orjson.dumps(example.input, default=str))
     try:

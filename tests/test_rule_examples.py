@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import ke_rules
@@ -26,17 +27,27 @@ def _cli(*args: str):
     return CliRunner().invoke(main, ["rules", "test", *args])
 
 
-@pytest.mark.parametrize("name", BUILTIN)
-def test_the_builtin_rulesets_pass_their_examples(name):
-    result = _cli(name)
+@pytest.fixture(scope="module")
+def builtin_results():
+    return {name: run_examples(name) for name in BUILTIN}
+
+
+def test_the_command_passes_the_national_examples():
+    result = _cli("nasjonal")
     assert result.exit_code == 0, result.output
-    assert "0 feilet" in result.output
+    assert result.output.splitlines()[-1].startswith("nasjonal: ") and "0 feilet" in result.output
 
 
 @pytest.mark.parametrize("name", BUILTIN)
-def test_every_enabled_rule_has_an_example_that_runs(name):
+def test_the_builtin_rulesets_pass_their_examples(builtin_results, name):
+    failed = [f"{r.rule_id} «{r.name}»: {r.why}" for r in builtin_results[name] if r.status != "pass"]
+    assert not failed, failed
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_every_enabled_rule_has_an_example_that_runs(builtin_results, name):
     ruleset = ke_rules.load_ruleset(name)
-    ran = {r.rule_id for r in run_examples(name) if r.status == "pass"}
+    ran = {r.rule_id for r in builtin_results[name] if r.status == "pass"}
     assert set(ruleset.rules) <= ran, sorted(set(ruleset.rules) - ran)
 
 
@@ -51,10 +62,18 @@ def test_every_rule_of_every_builtin_ruleset_has_examples_somewhere():
     assert rule_ids <= with_examples, sorted(rule_ids - with_examples)
 
 
-def _municipal(tmp_path: Path, examples: str, rules: str = "") -> Path:
+def _municipal(tmp_path: Path, examples: str, rules: str = "", extends: bool = False) -> Path:
+    """A municipal ruleset with its own examples: extending nasjonal, or (faster: no inherited examples
+    to run) standalone with nasjonal's KE-COORD-LOAD and the parameters it needs."""
     ruleset = tmp_path / "min-kommune.yaml"
-    ruleset.write_text("extends: nasjonal\nname: min-kommune\nparams:\n  max_cases_per_coordinator: 1\n" + rules,
-                       encoding="utf-8")
+    if extends:
+        ruleset.write_text("extends: nasjonal\nname: min-kommune\nparams:\n  max_cases_per_coordinator: 1\n" + rules,
+                           encoding="utf-8")
+    else:
+        national = yaml.safe_load((_builtin_dir() / "nasjonal.yaml").read_text(encoding="utf-8"))
+        doc = {"name": "min-kommune", "params": {"max_cases_per_coordinator": 1, "count_only_cases_with_ip": False},
+               "rules": {"KE-COORD-LOAD": national["rules"]["KE-COORD-LOAD"]}}
+        ruleset.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     examples_path(ruleset).write_text(textwrap.dedent(examples), encoding="utf-8")
     return ruleset
 
@@ -73,10 +92,12 @@ ONE_COORDINATOR_TWO_CASES = """\
 
 
 def test_a_municipal_ruleset_carries_its_own_examples(tmp_path):
-    path = _municipal(tmp_path, ONE_COORDINATOR_TWO_CASES.format(name="to saker er for mange", findings="[K-1]"))
+    path = _municipal(tmp_path, ONE_COORDINATOR_TWO_CASES.format(name="to saker er for mange", findings="[K-1]"),
+                      extends=True)
     result = _cli(str(path), "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "«to saker er for mange» (min-kommune.examples.yaml)" in result.output
+    assert "(nasjonal.examples.yaml)" in result.output  # the inherited ones run too
 
 
 def test_a_wrong_example_fails_with_exit_1_naming_it(tmp_path):
@@ -106,7 +127,7 @@ def test_an_example_whose_input_has_an_error_fails(tmp_path):
 
 def test_inherited_examples_are_skipped_for_a_rule_the_municipality_rewrote(tmp_path):
     rewritten = "rules:\n  KE-MEET-NEXT:\n    when: not next_meeting_agreed and held_since_established >= 2\n"
-    path = _municipal(tmp_path, ONE_COORDINATOR_TWO_CASES.format(name="x", findings="[K-1]"), rewritten)
+    path = _municipal(tmp_path, ONE_COORDINATOR_TWO_CASES.format(name="x", findings="[K-1]"), rewritten, extends=True)
     results = run_examples(path)
     skipped = {r.rule_id for r in results if r.status == "skip"}
     assert skipped == {"KE-MEET-NEXT"}
