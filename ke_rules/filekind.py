@@ -123,8 +123,12 @@ def sniff(data: bytes) -> FileKind:
 def _zip_kind(data: bytes) -> str:
     # OpenDocument: the first member is "mimetype", stored, its content the media type (ODF 1.2, 3.3)
     if data[30:38] == b"mimetype":
-        return "ods" if data[38:38 + len(_ODS)] == _ODS else "odf" if data[38:38 + len(_ODF)] == _ODF else "zip"
-    try:
+        start = 30 + int.from_bytes(data[26:28], "little") + int.from_bytes(data[28:30], "little")
+        if data[start:start + len(_ODS)] == _ODS:
+            return "ods"
+        if data[start:start + len(_ODF)] == _ODF:
+            return "odf"
+    try:  # any other zip (or a mimetype member compressed): the names in the central directory tell
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
             mimetype = zf.read("mimetype")[:100] if "mimetype" in names else b""

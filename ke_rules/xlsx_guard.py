@@ -6,11 +6,13 @@ bytes and either raises :class:`InputRefused` with one paragraph (bokmål, then 
 or returns the bytes calamine should read: the same bytes, or a copy in which stray blank
 cells are dropped and error cells are text. It looks at, in order:
 
-* **the signature**: an empty file, text (a CSV renamed ``.xlsx``), HTML, PDF, or an OLE2
-  compound file. An OLE2 file is an old ``.xls`` workbook, or a password-protected
-  (encrypted) OOXML workbook: Excel stores those as an OLE2 container holding
-  ``EncryptionInfo`` and ``EncryptedPackage`` streams, found here by their UTF-16 names
-  in the container's directory;
+* **the signature**: an empty file, text (a CSV or JSON file renamed ``.xlsx``), HTML, PDF,
+  or an OLE2 compound file, each named by what it is with what to save it as
+  (:mod:`ke_rules.filekind`). An OLE2 file is an old ``.xls`` workbook, or a
+  password-protected (encrypted) OOXML workbook: Excel stores those as an OLE2 container
+  holding ``EncryptionInfo`` and ``EncryptedPackage`` streams, found here by their UTF-16
+  names in the container's directory. A zip holding an OpenDocument ``mimetype`` and no
+  ``[Content_Types].xml`` is an ``.ods`` renamed ``.xlsx``;
 * **the zip**: a truncated or corrupt archive, zip-level encryption, an unsupported
   compression method, too many members, or members that claim to expand to an
   unreasonable size or ratio (a decompression bomb; judged on the sizes the archive
@@ -22,7 +24,8 @@ cells are dropped and error cells are text. It looks at, in order:
   refusing gives a clear message. The small parts read here (relationships, the sheet
   list) are parsed with defusedxml;
 * in each sheet that holds a table: **merged header cells** (a merge touching row 1; the
-  message names the sheet and range) and **formulas without a cached result** (written
+  message names the sheet and range, and says a title belongs off row 1; merges below
+  the header are read, see ``load._fill_merged``) and **formulas without a cached result** (written
   by a program that does not calculate, such as openpyxl; calamine would read them as
   empty cells). A cell holding an **Excel error** (``#N/A``, ``#REF!`` ...) is rewritten as
   a text cell with the error's text: calamine reads error cells as empty, so a ``#N/A``
