@@ -14,6 +14,7 @@ import io
 import itertools
 import json
 import operator
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,6 +122,7 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
                 f"eller en mappe med .csv (unknown file type; the content is {kind.en}; use .xlsx, .json, .csv or "
                 "a folder of .csv files)."
             )
+    sheets = _names_as_text(sheets)
     # identity numbers are counted per table and column in the raw cells, so a number in a column
     # we ignore or in a row set aside is still reported (the count only; outputs mask the number).
     # A big snapshot is counted in a forked process while its rows are checked.
@@ -139,6 +141,24 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
         raise
     return RawSnapshot(source=p.name, sha256=digest, tables=tables, problems=problems, identity_scan=scan,
                        duplicate_keys=duplicates)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _names_as_text(sheets: dict[str, _AnySheet]) -> dict[str, _AnySheet]:
+    """Sheet names and header cells with each lone surrogate (half a character, from a JSON
+    escape such as ``"\\ud83d"``) replaced by U+FFFD: a name is quoted in notices and messages,
+    and a report cannot be written as UTF-8 around half a character. Cells stay as they are
+    (the value layer reports them)."""
+    def clean(v: object) -> object:
+        return _SURROGATE.sub("\ufffd", v) if isinstance(v, str) and not v.isascii() else v
+
+    if all(str(name).isascii() and all(not isinstance(h, str) or h.isascii() for h in sheet[0])
+           for name, sheet in sheets.items()):
+        return sheets
+    return {clean(name): (list(map(clean, sheet[0])), *sheet[1:])  # type: ignore[misc]
+            for name, sheet in sheets.items()}
 
 
 def _refuse_misnamed(name: str, suffix: str, data: bytes, allowed: tuple[str, ...]) -> None:
@@ -189,6 +209,7 @@ def _shown(text: object, limit: int = 40) -> str:
 Sheet = tuple[list[object], list[list[object]], list[int]]
 # JSON is read straight into columns: (header, one list of cells per header column, row numbers)
 ColumnSheet = tuple[list[object], list[list[object]], list[int], bool]
+_AnySheet = Sheet | ColumnSheet
 
 
 # a merged range below the header: (its first spreadsheet row, its first column's 0-based position, "A2:A3")
@@ -483,7 +504,7 @@ def _json_sheets(name: str, data: bytes, exact: bool) -> dict[str, Sheet | Colum
     return out
 
 
-_MAY_HOLD_FLOATS = frozenset({"floating", "mixed-integer-float", "mixed", "unknown-array"})
+_MAY_HOLD_FLOATS = frozenset({"floating", "mixed-integer-float", "mixed-integer", "mixed", "unknown-array"})
 
 
 def _same_keys(rows: list[dict[str, object]]) -> tuple[list[object], list[tuple[object, ...]]] | None:

@@ -219,6 +219,9 @@ def test_json_integers_beyond_64_bits_keep_every_digit(tmp_path, literal, raw, c
     assert frame["case_id"].iat[0] == raw and type(frame["case_id"].iat[0]) is type(raw)
     ids = list(ke_rules.load_snapshot(path).tables["cases"]["case_id"])
     assert ids == [case_id, case_id[:-1] + "2"]  # two ids, not one float
+    # among other ids, whole numbers and text
+    path.write_bytes(b'{"cases": [{"case_id": 7}, {"case_id": "S-1"}, {"case_id": ' + literal + b'}]}')
+    assert list(ke_rules.load_snapshot(path).tables["cases"]["case_id"]) == ["7", "S-1", case_id]
     # an int column gets the number exactly too (the value layer judges its range)
     path.write_bytes(b'{"cases": [{"case_id": "S-1"}], "coordinators": [{"coordinator_id": "K-1", '
                      b'"agreed_max_cases": ' + literal + b'}]}')
@@ -233,6 +236,16 @@ def test_a_lone_surrogate_in_a_json_string_is_handed_on(tmp_path):
     raw = read_snapshot(path)
     assert raw.tables["cases"].frame["case_id"].tolist() == ["S-1", "S-\udc00"]
     assert raw.identity_number_problems() == []  # the scan reads past the half character
+
+
+def test_a_lone_surrogate_in_a_key_is_named_with_a_replacement_character(tmp_path):
+    """A table or column name is quoted in notices; half a character there would make the report unwritable."""
+    path = tmp_path / "s.json"
+    path.write_bytes(b'{"cases": [{"case_id": "S-1", "merknad \\ud83d": "x"}], "\\udc00": []}')
+    snap = ke_rules.load_snapshot(path)
+    assert ("cases", None, "merknad \ufffd", "unknown_column") in _problems(snap)
+    assert ("\ufffd", None, None, "unknown_table") in _problems(snap)
+    assert all(str(p.table).encode() and str(p.column).encode() for p in snap.problems)
 
 
 def _merged(tmp_path, rows, merges, table="services"):

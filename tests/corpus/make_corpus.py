@@ -790,7 +790,8 @@ def corpus() -> dict[str, bytes]:
         b'           {"case_id": -99999999999999999999999, "opened_on": "2024-01-01"}],\n'
         b' "consents": [{"case_id": "10000000000000000000002", "scope": "ip", "given_on": "2024-01-01"}]}')
     files["json_lone_surrogate.json"] = (b'{"cases": [{"case_id": "S-1", "opened_on": "2024-01-01"},\n'
-                                         b'           {"case_id": "S-2", "merknad": "hei \\ud83d"}]}')
+                                         b'           {"case_id": "S-2", "merknad": "hei \\ud83d"}],\n'
+                                         b' "notater \\ud83d": [{"tekst \\udc00": "x"}]}')
     files["xlsx_merged_case_id_services.xlsx"] = xlsx_bytes([
         base_sheet("cases"),
         Sheet("services", [columns_of("services"),
