@@ -104,7 +104,7 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
         elif suffix == ".csv":
             sheets = {p.stem: _read_csv_bytes(p.name, data)}
         elif suffix == ".xls":
-            _refuse_misnamed(p.name, suffix, data, allowed=("xls", "encrypted", "ole2"))
+            _refuse_misnamed(p.name, suffix, data, allowed=("xls", "ole2"))
             raise InputRefused(
                 f"{p.name}: gammelt Excel-format (.xls) leses ikke; åpne filen i Excel og lagre som .xlsx "
                 "(old .xls workbooks are not read; open it in Excel and save it as .xlsx)."
@@ -250,7 +250,8 @@ def _read_xlsx(name: str, data: bytes) -> tuple[dict[str, Sheet], dict[str, list
 
 
 def _fill_merged(rows: list[list[object]], ranges: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> list[Merge]:
-    """Give every empty cell a merged range covers its top-left value, as Excel shows it; the ranges filled.
+    """Give every empty cell a merged range covers its top-left value, as Excel shows it; the ranges filled
+    (a range whose top-left cell is empty fills nothing and is not listed).
 
     A case id merged down over a case's service rows belongs to each of them; read as it
     is stored, every row but the first would have no id. Ranges in the header row are
@@ -264,9 +265,9 @@ def _fill_merged(rows: list[list[object]], ranges: Sequence[tuple[tuple[int, int
         if top == 0 or top >= height or left >= width:
             continue
         value = rows[top][left]
-        filled.append((top + 1, left, f"{_column_letters(left + 1)}{top + 1}:{_column_letters(right + 1)}{bottom + 1}"))
         if _blank(value):
-            continue
+            continue  # an empty merged block (layout): nothing applies to the rows
+        filled.append((top + 1, left, f"{_column_letters(left + 1)}{top + 1}:{_column_letters(right + 1)}{bottom + 1}"))
         for r in range(top, min(bottom, height - 1) + 1):
             row = rows[r]
             for c in range(left, min(right, width - 1) + 1):

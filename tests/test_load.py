@@ -275,6 +275,9 @@ SERVICE_HEADER = ["case_id", "service", "category", "start_date"]
     ([[*SERVICE_HEADER, "merknad"], ["S-1", "BUP", "spesialist", "2024-01-01", "sjekk"],
       [None, "fysioterapi", "helse", "2024-01-01", None]],
      ["A2:A3", "E2:E3"], ["S-1", "S-1"], [(2, "case_id", "A2:A3"), (2, "merknad", "E2:E3")]),
+    # an empty merged block (layout) applies nothing and is not reported
+    ([[*SERVICE_HEADER, "merknad"], ["S-1", "BUP", "spesialist", "2024-01-01", None],
+      ["S-1", "fysioterapi", "helse", "2024-01-01", None]], ["E2:E3"], ["S-1", "S-1"], []),
 ])
 def test_merged_cells_below_the_header_apply_to_every_cell_they_cover(tmp_path, rows, merges, case_ids, notices):
     snap = ke_rules.load_snapshot(_merged(tmp_path, rows, merges))
@@ -348,6 +351,7 @@ JSON = b'\xef\xbb\xbf\n {"cases": [{"case_id": "S-1"}]}'
     ("s.xls", XLSX, ["filen heter .xls", "en Excel-arbeidsbok (.xlsx)", "gi filen endelsen .xlsx"]),
     ("s.xls", b"<html><table><tr><td>case_id</td></tr></table></html>", ["filen heter .xls", "HTML-side"]),
     ("s.xls", M.xls_bytes(), ["gammelt Excel-format (.xls) leses ikke", "lagre som .xlsx"]),
+    ("s.xls", M.encrypted_xlsx_bytes(), ["filen heter .xls", "passordbeskyttet", "fjern passordet"]),
     ("s.ods", ODS, ["OpenDocument-regneark (.ods) leses ikke", "lagre som Excel-arbeidsbok (.xlsx)"]),
     ("s.ods", XLSX, ["filen heter .ods", "en Excel-arbeidsbok (.xlsx)", "gi filen endelsen .xlsx"]),
     ("cases.txt", CSV, ["ukjent filtype '.txt'", "tekst, kanskje CSV"]),
