@@ -219,7 +219,9 @@ def _digit_runs(joined: str) -> tuple[np.ndarray, dict[int, int], np.ndarray, np
     if joined.isascii():
         cp = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
     else:
-        cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        # surrogatepass: a lone surrogate (half a character, read from a JSON escape) is a code point
+        # like any other here, not a digit; the value layer reports it
+        cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     is_digit = (cp >= 48) & (cp <= 57)
     other: dict[int, int] = {}
     if cp.dtype == np.uint32:

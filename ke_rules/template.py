@@ -5,8 +5,9 @@ Everything is generated from the input contract in ``schema.py`` and the words i
 sheet per table (canonical sheet and column names), drop-down lists with the canonical
 values, date and text formats that stop Excel from mangling dates and ids (``0301``),
 and a first sheet (``LES_MEG``, or ``README`` in English) that explains every column.
-The loader skips the explanation sheet and the hidden list sheet silently, so an
-untouched template checks clean: no findings, no input problems.
+The loader skips the explanation sheet and the hidden list sheet silently, so a template
+with cases filled in checks clean: no findings, no input problems (an untouched one has
+no case rows and is refused, since an empty case list is not a clean result).
 """
 
 from __future__ import annotations

@@ -6,11 +6,13 @@ bytes and either raises :class:`InputRefused` with one paragraph (bokmål, then 
 or returns the bytes calamine should read: the same bytes, or a copy in which stray blank
 cells are dropped and error cells are text. It looks at, in order:
 
-* **the signature**: an empty file, text (a CSV renamed ``.xlsx``), HTML, PDF, or an OLE2
-  compound file. An OLE2 file is an old ``.xls`` workbook, or a password-protected
-  (encrypted) OOXML workbook: Excel stores those as an OLE2 container holding
-  ``EncryptionInfo`` and ``EncryptedPackage`` streams, found here by their UTF-16 names
-  in the container's directory;
+* **the signature**: an empty file, text (a CSV or JSON file renamed ``.xlsx``), HTML, PDF,
+  or an OLE2 compound file, each named by what it is with what to save it as
+  (:mod:`ke_rules.filekind`). An OLE2 file is an old ``.xls`` workbook, or a
+  password-protected (encrypted) OOXML workbook: Excel stores those as an OLE2 container
+  holding ``EncryptionInfo`` and ``EncryptedPackage`` streams, found here by their UTF-16
+  names in the container's directory. A zip holding an OpenDocument ``mimetype`` and no
+  ``[Content_Types].xml`` is an ``.ods`` renamed ``.xlsx``;
 * **the zip**: a truncated or corrupt archive, zip-level encryption, an unsupported
   compression method, too many members, or members that claim to expand to an
   unreasonable size or ratio (a decompression bomb; judged on the sizes the archive
@@ -22,7 +24,8 @@ cells are dropped and error cells are text. It looks at, in order:
   refusing gives a clear message. The small parts read here (relationships, the sheet
   list) are parsed with defusedxml;
 * in each sheet that holds a table: **merged header cells** (a merge touching row 1; the
-  message names the sheet and range) and **formulas without a cached result** (written
+  message names the sheet and range, and says a title belongs off row 1; merges below
+  the header are read, see ``load._fill_merged``) and **formulas without a cached result** (written
   by a program that does not calculate, such as openpyxl; calamine would read them as
   empty cells). A cell holding an **Excel error** (``#N/A``, ``#REF!`` ...) is rewritten as
   a text cell with the error's text: calamine reads error cells as empty, so a ``#N/A``
@@ -60,11 +63,11 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from .errors import InputRefused
+from .filekind import OLE_SIGNATURE, sniff
 from .schema import resolve_table_name
 
 __all__ = ["check_xlsx", "MAX_UNCOMPRESSED_BYTES", "MAX_COMPRESSION_RATIO", "MAX_CELLS"]
 
-OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # A zip whose members claim more than this many uncompressed bytes is not read (bomb guard) ...
 MAX_UNCOMPRESSED_BYTES = 2_000_000_000
 # ... nor one that claims more than RATIO_FLOOR_BYTES at a compression ratio above this.
@@ -78,8 +81,6 @@ MIN_ROW_BYTES = 20  # ... and so is a last row number above a sheet's XML size /
 CHUNK = 1 << 20
 _SHOWN = 5  # cell references named in a message
 
-_ENCRYPTED_NAMES = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
-_XLS_NAMES = ("Workbook".encode("utf-16-le"), "Book\0".encode("utf-16-le"))
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _SHARED_STRINGS_TYPE = "/sharedStrings"
 _OFFICE_DOCUMENT_TYPE = "/officeDocument"
@@ -150,36 +151,23 @@ def _check_signature(name: str, data: bytes) -> None:
     if not data:
         raise _refuse(name, "filen er tom", "the file is empty")
     if data.startswith(OLE_SIGNATURE):
-        if any(n in data for n in _ENCRYPTED_NAMES):
+        kind = sniff(data)
+        if kind.key == "encrypted":
             raise _refuse(
                 name, "arbeidsboken er passordbeskyttet (kryptert) og kan ikke leses; fjern passordet i Excel "
                 "(Fil > Info > Beskytt arbeidsbok > Krypter med passord) og lagre på nytt",
                 "the workbook is password-protected (encrypted) and cannot be read; remove the password in Excel "
                 "and save it again")
-        if any(n in data for n in _XLS_NAMES):
-            raise _refuse(name, "gammelt Excel-format (.xls) leses ikke; lagre som .xlsx",
-                          "an old .xls workbook renamed .xlsx is not read; save it as .xlsx")
+        if kind.key == "xls":
+            raise _refuse(name, "gammelt Excel-format (.xls) leses ikke; åpne filen i Excel og lagre som .xlsx",
+                          "an old .xls workbook renamed .xlsx is not read; open it in Excel and save it as .xlsx")
         raise _refuse(name, "et OLE2-dokument (for eksempel Word), ikke en Excel-arbeidsbok",
                       "an OLE2 compound document, not an .xlsx workbook; not a zip archive")
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
         return
-    nb, en = _what_it_is(data[:4096])
-    raise _refuse(name, f"ikke en Excel-arbeidsbok: filen er {nb}",
-                  f"not an .xlsx workbook: the file is {en}, not a zip archive")
-
-
-def _what_it_is(head: bytes) -> tuple[str, str]:
-    low = head.lower()
-    if head.startswith(b"%PDF"):
-        return "en PDF", "a PDF"
-    if b"<html" in low or b"<table" in low or b"<!doctype html" in low:
-        return "en HTML-side (lagre den som .xlsx fra Excel)", "an HTML page (save it as .xlsx from Excel)"
-    if b"urn:schemas-microsoft-com:office:spreadsheet" in low:
-        return "en XML-regneark fra Excel 2003 (lagre som .xlsx)", "an Excel 2003 XML spreadsheet (save as .xlsx)"
-    if b"\0" not in head:
-        return ("tekst, kanskje CSV (en CSV-fil leses fra en mappe med .csv-filer)",
-                "text, perhaps CSV (CSV files are read from a folder of .csv files)")
-    return "ukjent binært innhold", "unknown binary content"
+    kind = sniff(data)
+    raise _refuse(name, f"ikke en Excel-arbeidsbok: filen er {kind.nb}; {kind.todo_nb}",
+                  f"not an .xlsx workbook: the file is {kind.en}, not a zip archive; {kind.todo_en}")
 
 
 # --- the archive
@@ -232,6 +220,11 @@ def _check_zip(name: str, data: bytes) -> bytes:
             raise _refuse(name, "zip-arkivet er kryptert (passordbeskyttet)",
                           "the zip archive is encrypted, password-protected")
     names = {i.filename for i in infos}
+    if "[Content_Types].xml" not in names and "mimetype" in names:
+        kind = sniff(data)  # an OpenDocument file (.ods) renamed .xlsx
+        if kind.key in ("ods", "odf"):
+            raise _refuse(name, f"ikke en Excel-arbeidsbok: filen er {kind.nb}; {kind.todo_nb}",
+                          f"not an .xlsx workbook: the file is {kind.en}; {kind.todo_en}")
     sheets, workbook_rels = _sheet_parts(name, zf, names)
     scans: dict[str, _SheetScan] = {}
     for info in infos:
@@ -247,9 +240,11 @@ def _check_zip(name: str, data: bytes) -> bytes:
             refs = ", ".join(scan.merged_header[:_SHOWN]) + (" …" if len(scan.merged_header) > _SHOWN else "")
             raise _refuse(
                 name, f"arket '{scan.sheet}' har sammenslåtte celler i overskriftsraden ({refs}); hver kolonne må "
-                      "ha sin egen overskrift i rad 1, så opphev sammenslåingen",
+                      "ha sin egen overskrift i rad 1, så opphev sammenslåingen (er det en tittel over "
+                      "overskriftene, slett raden: overskriftene må stå på rad 1)",
                 f"the sheet '{scan.sheet}' has merged header cells {refs}; each column needs its own header in "
-                "row 1, so unmerge them")
+                "row 1, so unmerge them; if it is a title above the headers, delete that row, as the headers "
+                "must be on row 1")
     for scan in scans.values():
         if scan.table and scan.uncached_count:
             refs = ", ".join(scan.uncached[:_SHOWN]) + (" …" if scan.uncached_count > _SHOWN else "")

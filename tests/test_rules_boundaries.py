@@ -108,19 +108,21 @@ def coord_snap(n: int, coordinator: dict | None = None, ips: list | None = None,
 
 LAST_ASSIGNMENT = ("assignments", -1)
 LAST_CASE = ("cases", -1)
+UNASSIGNED_CASE = ("cases", None, {"case_id": "c0"})  # a case no coordinator is assigned to
 
 
 @pytest.mark.parametrize("n, coordinator, edits, params, expected, population", [
     # the default limit 5
     P(5, {}, (), {}, set(), 1, id="5-cases-limit-5-ok"),
     P(6, {}, (), {}, {"k1"}, 1, id="6-cases-limit-5-finding"),
-    P(0, {}, (), {}, set(), 0, id="no-counted-case-not-in-population"),
+    # (a case of no one's: a snapshot without case rows is refused)
+    P(0, {}, (UNASSIGNED_CASE,), {}, set(), 0, id="no-counted-case-not-in-population"),
     P(1, {}, (), {}, set(), 1, id="1-case-in-population"),
     # agreed_max_cases replaces the default (any whole number >= 0)
     P(6, {"agreed_max_cases": 6}, (), {}, set(), 1, id="agreed-6-with-6-ok"),
     P(7, {"agreed_max_cases": 6}, (), {}, {"k1"}, 1, id="agreed-6-with-7-finding"),
     P(1, {"agreed_max_cases": 0}, (), {}, {"k1"}, 1, id="agreed-0-with-1-finding"),
-    P(0, {"agreed_max_cases": 0}, (), {}, set(), 0, id="agreed-0-with-0-no-population"),
+    P(0, {"agreed_max_cases": 0}, (UNASSIGNED_CASE,), {}, set(), 0, id="agreed-0-with-0-no-population"),
     P(5, {"agreed_max_cases": 4}, (), {}, {"k1"}, 1, id="agreed-4-below-default-finding"),
     P(6, {"agreed_max_cases": "6"}, (), {}, set(), 1, id="agreed-6-as-text"),
     P(6, {"agreed_max_cases": "6.0"}, (), {}, set(), 1, id="agreed-6.0-as-text"),

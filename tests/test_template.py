@@ -1,4 +1,4 @@
-"""The input template: generated from the contract, checks clean, and reads back what is filled in."""
+"""The input template: generated from the contract, checks clean once a case is in, and reads back what is filled in."""
 
 from __future__ import annotations
 
@@ -45,12 +45,30 @@ def _check(path: Path, *extra: str) -> tuple[int, dict]:
     return result.exit_code, json.loads(result.stdout)
 
 
-def test_untouched_template_checks_clean(made):
+def _with_one_case(path: Path, out: Path) -> Path:
+    """The template with one case filled in (``S-1``), saved as ``out``."""
+    wb = openpyxl.load_workbook(path)
+    wb["cases"].cell(row=2, column=1, value="S-1")
+    wb.save(out)
+    return out
+
+
+def test_untouched_template_is_refused_as_an_empty_case_list(made):
+    """No case rows is not a clean bill of health: the untouched template says so instead of 'no findings'."""
     _, path = made
-    code, report = _check(path)
+    result = CliRunner().invoke(main, ["check", str(path), "--as-of", "2026-11-23"])
+    assert result.exit_code == 2 and not result.stdout.strip()
+    assert "tabellen 'cases' (saker) har ingen rader" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_template_with_one_case_checks_clean(made, tmp_path):
+    _, path = made
+    code, report = _check(_with_one_case(path, tmp_path / "en_sak.xlsx"))
     assert code == 0
     assert report["findings"] == [] and report["input_problems"] == []
     assert set(report["input"]["tables"]) == set(TABLES)
+    assert report["input"]["tables"]["cases"] == {"rows": 1, "set_aside": 0}
 
 
 def test_sheets_and_headers_are_the_contract(made):
@@ -132,7 +150,7 @@ def test_long_lists_go_through_the_hidden_sheet(tmp_path, monkeypatch):
     assert _list_values(wb, dv.formula1) == ["held", "planned", "cancelled"]
     yes_no = {_validations(wb["cases"])[c].formula1 for c in ("F2", "G2", "L2")}
     assert len(yes_no) == 1  # one list column per distinct list
-    code, report = _check(path)
+    code, report = _check(_with_one_case(path, tmp_path / "en_sak.xlsx"))
     assert code == 0 and report["findings"] == [] and report["input_problems"] == []
 
 

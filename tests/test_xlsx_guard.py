@@ -83,6 +83,8 @@ def test_the_demo_workbook_passes_and_its_hash_is_of_the_file_as_given(tmp_path)
     (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
     (b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>', "Excel 2003"),
     (b"\x7fELF\x02\x01\x01\0\0\0", "binært"),
+    (b' \r\n{"cases": []}', "JSON-tekst; gi filen endelsen .json"),
+    (b"\xef\xbb\xbf[{}]", "JSON-tekst"),
 ])
 def test_not_a_zip_says_what_the_file_is(data, fragment):
     assert fragment in _refused(data)
@@ -97,6 +99,16 @@ def test_an_old_xls_and_an_encrypted_workbook_are_told_apart():
 
 def test_a_zip_that_is_not_a_workbook():
     assert "mangler xl/workbook.xml" in _refused(M.zip_bytes([("a.txt", b"hei")]))
+
+
+def test_an_ods_renamed_xlsx_is_named_with_what_to_save_it_as():
+    message = _refused(M.ods_bytes())
+    assert "OpenDocument-regneark (.ods" in message and "lagre som Excel-arbeidsbok (.xlsx)" in message
+    assert "xl/workbook.xml" not in message
+    # a writer that compresses the mimetype member: the archive's member list still tells
+    parts = zipfile.ZipFile(io.BytesIO(M.ods_bytes()))
+    data = M.zip_bytes([(n, parts.read(n)) for n in parts.namelist()])
+    assert "OpenDocument-regneark" in _refused(data)
 
 
 @pytest.mark.parametrize("keep", [0.2, 0.5, 0.9, 0.99])
@@ -189,6 +201,14 @@ def test_merges_outside_the_header_or_outside_the_tables_are_read(tmp_path):
     path.write_bytes(M.xlsx_bytes([M.Sheet("LES_MEG", [["Les meg", None]], merges=["A1:B1"]),
                                    M.Sheet("notater", [["a", None]], merges=["A1:B1"]), *M.base_sheets()]))
     assert _findings(path) == BASE_FINDINGS
+
+
+def test_a_merged_title_row_says_the_headers_belong_on_row_1():
+    sheets = M.base_sheets()
+    sheets[0].rows.insert(0, ["Saksliste per 1. november", None, None])
+    sheets[0].merges = ["A1:C1"]
+    message = _refused(M.xlsx_bytes(sheets))
+    assert "A1:C1" in message and "overskriftene må stå på rad 1" in message
 
 
 def test_a_vertical_merge_into_the_header_is_refused():

@@ -774,7 +774,82 @@ def corpus() -> dict[str, bytes]:
     files["csv_unterminated_quote/cases.csv"] = (b'case_id,opened_on\r\nS-1,2024-01-01\r\n"S-2,2024-01-01\r\n'
                                                  b"S-3,2024-01-01\r\nS-4,2024-01-01\r\n")
     files["csv_missing_required_column/cases.csv"] = b"sak,birth_date\r\nS-1,2000-01-01\r\n"
+
+    # --- issue 10: what the file is, empty caseloads, JSON ids, xlsx merges
+    files["csv_bom_only_cases/cases.csv"] = b"\xef\xbb\xbf"
+    files["csv_bom_only_cases/services.csv"] = csv_bytes(base_rows("services"))
+    files["xlsx_header_only_cases.xlsx"] = xlsx_bytes([Sheet("cases", [columns_of("cases")]),
+                                                       *base_sheets()[1:]])
+    files["xlsx_empty_cases_sheet.xlsx"] = xlsx_bytes([Sheet("saker", []), *base_sheets(nb=True)[1:]])
+    files["xlsx_blank_rows_only_cases.xlsx"] = xlsx_bytes([Sheet("cases", [[None], [None, None], ["", " "]])])
+    files["json_cases_empty_list.json"] = json_bytes({**BASE, "cases": []})
+    files["json_cases_list_of_empty_rows.json"] = json_bytes({"cases": [{"case_id": None}, {"case_id": " "}]})
+    files["json_big_int_ids.json"] = (
+        b'{"cases": [{"case_id": 10000000000000000000001, "opened_on": "2024-01-01", "ip_started_on": "2024-02-01"},\n'
+        b'           {"case_id": 10000000000000000000002, "opened_on": "2024-01-01", "ip_started_on": "2024-02-01"},\n'
+        b'           {"case_id": -99999999999999999999999, "opened_on": "2024-01-01"}],\n'
+        b' "consents": [{"case_id": "10000000000000000000002", "scope": "ip", "given_on": "2024-01-01"}]}')
+    files["json_lone_surrogate.json"] = (b'{"cases": [{"case_id": "S-1", "opened_on": "2024-01-01"},\n'
+                                         b'           {"case_id": "S-2", "merknad": "hei \\ud83d"}],\n'
+                                         b' "notater \\ud83d": [{"tekst \\udc00": "x"}]}')
+    files["xlsx_merged_case_id_services.xlsx"] = xlsx_bytes([
+        base_sheet("cases"),
+        Sheet("services", [columns_of("services"),
+                           ["S-1", "hjemmesykepleie", None, "Hjemmetjenesten sør", dt.date(2024, 1, 1), None],
+                           [None, "fysioterapi", "helse", "Fysioterapitjenesten", dt.date(2024, 2, 1), None],
+                           ["S-2", "avlastning", "omsorg", "Åsen avlastning", dt.date(2025, 7, 1), None]],
+              merges=["A2:A3"]),
+        *base_sheets()[2:]])
+    files["xlsx_blank_rows_above_header.xlsx"] = xlsx_bytes([
+        Sheet("saker", [[], [], [None, "sak_id", "åpnet"], [None, "S-1", dt.date(2024, 1, 1)]])])
+    files["xlsx_title_above_header.xlsx"] = xlsx_bytes([
+        Sheet("cases", [["Saksliste per 1. november"], [], columns_of("cases"), *base_sheet("cases").rows[1:]]),
+        *base_sheets()[1:]])
+    files["xlsx_merged_title_above_header.xlsx"] = xlsx_bytes([
+        Sheet("cases", [["Saksliste per 1. november", None, None], columns_of("cases"),
+                        *base_sheet("cases").rows[1:]], merges=["A1:C1"]),
+        *base_sheets()[1:]])
+    files["xlsx_header_deleted.xlsx"] = xlsx_bytes([Sheet("cases", [[], ["S-1", dt.date(2024, 1, 1)]])])
+    files["xlsx_is_ods.xlsx"] = ods_bytes()
+    files["ods_spreadsheet.ods"] = ods_bytes()
+    files["ods_is_xlsx.ods"] = files["xlsx_base.xlsx"]
+    files["json_is_xlsx.json"] = files["xlsx_base.xlsx"]
+    files["xlsx_is_json.xlsx"] = json_bytes(BASE)
+    files["json_is_csv.json"] = csv_bytes(base_rows("cases"), delimiter=";")
+    files["xlsx_is_csv.xlsx"] = csv_bytes(base_rows("cases"), delimiter=";", bom=True)
+    files["json_is_xls.json"] = xls_bytes()
+    files["xls_is_html.xls"] = (b"<html><head><meta charset='utf-8'></head><body><table><tr><td>case_id</td></tr>"
+                                b"<tr><td>S-1</td></tr></table></body></html>")
+    files["txt_is_csv.txt"] = csv_bytes(base_rows("cases"), delimiter=";")
     return files
+
+
+def ods_bytes() -> bytes:
+    """A minimal OpenDocument spreadsheet (LibreOffice's .ods): the stored mimetype member first."""
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+               '<table:table table:name="cases"><table:table-row><table:table-cell office:value-type="string">'
+               '<text:p>case_id</text:p></table:table-cell></table:table-row><table:table-row>'
+               '<table:table-cell office:value-type="string"><text:p>S-1</text:p></table:table-cell>'
+               '</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>')
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                '</manifest:manifest>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        info = zipfile.ZipInfo("mimetype", date_time=STAMP)
+        info.compress_type = zipfile.ZIP_STORED
+        z.writestr(info, b"application/vnd.oasis.opendocument.spreadsheet")
+        for name, body in (("content.xml", content), ("META-INF/manifest.xml", manifest)):
+            info = zipfile.ZipInfo(name, date_time=STAMP)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, body.encode("utf-8"), compresslevel=6)
+    return buf.getvalue()
 
 
 def messy_xlsx_sheets() -> list[Sheet]:
