@@ -3,7 +3,8 @@
 Headings and pipe tables only. Every value from the input or a ruleset goes through
 :func:`md_text`, which escapes the characters that would end a table cell, start
 emphasis, code or a link, or open raw HTML, so a value cannot change the page's
-structure or inject markup.
+structure or inject markup, and shows control characters as ``\x1b`` (a report that is
+``cat``-ed must not clear the screen or retitle the terminal).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..controls import CONTROLS
 from ..models import Basis, Report
 from .common import (
     findings_by_rule,
@@ -33,17 +35,26 @@ if TYPE_CHECKING:
 
 __all__ = ["render_md", "md_text"]
 
-_NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+# line breaks become a space (one cell, one line); every other control character its \xNN escape
+_NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|[" + re.escape(CONTROLS) + "]")
 # punctuation that starts code, emphasis, a link, strikethrough, maths (GitHub) or a heading's end, or ends
 # a table cell; CommonMark lets a backslash escape any ASCII punctuation
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~$])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
+_BREAKS = frozenset(["\r\n", "\r", "\n", "\u2028", "\u2029"])
+
+
+def _line_or_control(match: re.Match[str]) -> str:
+    text = match.group()
+    return " " if text in _BREAKS else f"\\x{ord(text):02x}"
+
+
 def md_text(value: object) -> str:
     """``value`` as inert Markdown table-cell text: one line, specials backslash-escaped, ``<>&`` as entities."""
     text = "" if value is None else str(value)
-    text = _NEWLINES.sub(" ", text)
+    text = _NEWLINES.sub(_line_or_control, text)
     text = _SPECIAL.sub(r"\\\1", text)
     return "".join(_ENTITIES.get(ch, ch) for ch in text) if any(ch in text for ch in "&<>") else text
 
