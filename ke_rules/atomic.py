@@ -126,16 +126,18 @@ def refuse_output_over_input(output: Path, input_path: Path, *, ruleset_path: Pa
     reads neither.
     """
     out_r = _resolved(output)
-    for source, what_nb, what_en in ((input_path, "inndataene", "the input"),
-                                     (ruleset_path, "regelsettfilen", "the ruleset file")):
-        if source is None:
-            continue
+    folder_input = input_path.is_dir()
+    sources = [(input_path, *(("inndatamappen", "the input folder") if folder_input
+                              else ("inndatafilen", "the input file")))]
+    if ruleset_path is not None:
+        sources.append((ruleset_path, "regelsettfilen", "the ruleset file"))
+    for source, what_nb, what_en in sources:
         if out_r == _resolved(source) or _same_file(output, source):
             raise InputRefused(
-                f"--output {output} er {what_nb} ({source}); rapporten ville skrevet over dem. Velg et annet "
+                f"--output {output} er {what_nb} {source}; rapporten ville skrevet over den. Velg et annet "
                 f"filnavn, for eksempel rapport.json (--output is {what_en}; the report would overwrite it. "
                 "Choose another file name).")
-    if not input_path.is_dir():
+    if not folder_input:
         return
     folder = _resolved(input_path)
     # the folder the name is in, and the one a symlink at that name would have the report written to
