@@ -60,8 +60,8 @@ def test_escape_controls_shows_every_control_class(text, shown):
     assert not RAW.search(escape_controls(text)) and "\n" not in escape_controls(text)
 
 
-@pytest.mark.parametrize("text", ["", "æøå ÆØÅ", "«sitat» – “quote”", "nbsp\u00a0§", "\u2028\u2029", "😀",
-                                  "S-1", "a\\x1b"])
+@pytest.mark.parametrize("text", ["", "æøå ÆØÅ", "«sitat» – “quote”", "nbsp\u00a0§", "\u2028\u2029",
+                                  "😀", "S-1", "a\\x1b"])
 def test_text_without_controls_is_returned_as_it_is(text):
     assert escape_controls(text) is text
     assert escape_json_text_controls(text) is text
@@ -411,7 +411,8 @@ def test_a_real_process_prints_no_raw_control_character(tmp_path):
         _no_raw(done.stdout.decode("utf-8"), f"stdout ({fmt})")
         _no_raw(done.stderr.decode("utf-8"), "stderr")
     bad = tmp_path / "ond.json"
-    bad.write_bytes(b'{"cases": [{"case_id": "S-1", "k\\u001b]0;x\\u0007\\u009b": 1, "k\\u001b]0;x\\u0007\\u009b": 2}]}')
+    key = b'"k\\u001b]0;x\\u0007\\u009b"'
+    bad.write_bytes(b'{"cases": [{"case_id": "S-1", ' + key + b": 1, " + key + b": 2}]}")
     done = subprocess.run([sys.executable, "-c", prog, "check", str(bad)], capture_output=True, env=env, timeout=120)
     assert done.returncode == 2 and b"\\x1b]0;x\\x07\\x9b" in done.stderr
     _no_raw(done.stderr.decode("utf-8"), "stderr")
@@ -470,3 +471,14 @@ def test_evidence_is_json_without_raw_controls():
     text = evidence_json({"v": "a\x1b\x7f\x9b", "n": 1})
     assert json.loads(text) == {"v": "a\x1b\x7f\x9b", "n": 1} and not RAW.search(text)
 
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    ("a\x1b[2J\r\nb\x07", "a\\\\x1b\\[2J b\\\\x07"),  # a line break is a space, ESC shows (its backslash escaped)
+    ("\x9b31m\x7f", "\\\\x9b31m\\\\x7f"),
+    ("plain | text", "plain \\| text"),
+])
+def test_a_markdown_cell_shows_controls_and_stays_one_line(value, cell):
+    from ke_rules.render.md_render import md_text
+
+    assert md_text(value) == cell

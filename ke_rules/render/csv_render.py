@@ -14,7 +14,7 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
-from ..controls import escape_controls
+from ..controls import escape_controls, has_controls
 from ..models import Report
 from .common import basis_text, basis_url, evidence_json, severity_label, status_label, subject_label
 from .labels import labels
@@ -51,5 +51,7 @@ def render_csv(report: Report, *, delimiter: str = ",", ruleset: Ruleset | None 
             status_label(f.status, lang),
             evidence_json(f.evidence),
         ]
-        writer.writerow([neutralise(escape_controls(v, keep="\n")) for v in row[:-1]] + [neutralise(row[-1])])
+        if has_controls("".join(row), keep="\n"):  # rare: one scan of the row, then the cells
+            row = [escape_controls(v, keep="\n") for v in row]
+        writer.writerow([neutralise(v) for v in row])
     return buf.getvalue().encode("utf-8-sig")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..controls import CONTROLS
+from ..controls import CONTROLS, escape_controls
 from ..models import Basis, Report
 from .common import (
     findings_by_rule,
@@ -35,26 +35,21 @@ if TYPE_CHECKING:
 
 __all__ = ["render_md", "md_text"]
 
-# line breaks become a space (one cell, one line); every other control character its \xNN escape
-_NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|[" + re.escape(CONTROLS) + "]")
+_NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+# a line break or another control character: one scan of a cell finds both (the rare case)
+_BREAK_OR_CONTROL = re.compile(r"[\u2028\u2029" + "".join(f"\\x{ord(c):02x}" for c in CONTROLS) + "]")
 # punctuation that starts code, emphasis, a link, strikethrough, maths (GitHub) or a heading's end, or ends
 # a table cell; CommonMark lets a backslash escape any ASCII punctuation
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~$])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
-_BREAKS = frozenset(["\r\n", "\r", "\n", "\u2028", "\u2029"])
-
-
-def _line_or_control(match: re.Match[str]) -> str:
-    text = match.group()
-    return " " if text in _BREAKS else f"\\x{ord(text):02x}"
-
-
 def md_text(value: object) -> str:
-    """``value`` as inert Markdown table-cell text: one line, specials backslash-escaped, ``<>&`` as entities."""
+    """``value`` as inert Markdown table-cell text: one line, controls as ``\\x1b``, specials backslash-escaped,
+    ``<>&`` as entities."""
     text = "" if value is None else str(value)
-    text = _NEWLINES.sub(_line_or_control, text)
+    if _BREAK_OR_CONTROL.search(text) is not None:  # line breaks become a space, other controls \x1b
+        text = escape_controls(_NEWLINES.sub(" ", text))
     text = _SPECIAL.sub(r"\\\1", text)
     return "".join(_ENTITIES.get(ch, ch) for ch in text) if any(ch in text for ch in "&<>") else text
 
