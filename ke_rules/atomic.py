@@ -81,6 +81,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     if st is not None and not stat.S_ISREG(st.st_mode):
         yield target  # a device or a pipe: nothing to replace, nothing to keep
         return
+    if st is not None and not os.access(target, os.W_OK):  # a rename would get past a read-only file
+        raise PermissionError(errno.EACCES, "the file is read-only", str(path))
     tmp = _reserve(target)
     try:
         yield tmp

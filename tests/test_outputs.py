@@ -482,3 +482,28 @@ def test_a_markdown_cell_shows_controls_and_stays_one_line(value, cell):
     from ke_rules.render.md_render import md_text
 
     assert md_text(value) == cell
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="POSIX permissions, not as root")
+def test_a_read_only_report_is_not_replaced(tmp_path):
+    target = tmp_path / "rapport.json"
+    target.write_bytes(b"keep")
+    target.chmod(0o444)
+    with pytest.raises(PermissionError):
+        write_bytes_atomic(target, b"new")
+    assert target.read_bytes() == b"keep" and _temporaries(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a pseudo-terminal")
+def test_an_xlsx_report_is_not_written_to_a_terminal(tmp_path):
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-c", "from ke_rules.cli import main; main()", "check",
+                               str(_json(tmp_path)), "--format", "xlsx"], stdout=follower, stderr=subprocess.PIPE,
+                              env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 2 and b"--output" in done.stderr
