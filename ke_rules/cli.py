@@ -100,6 +100,7 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
           workers: int | None, quiet: bool, timings: bool) -> None:
     """Check INPUT (.xlsx, .json or a folder of .csv files) and write the findings report."""
     from . import _as_date, load_ruleset
+    from .atomic import refuse_output_over_input, write_bytes_atomic
     from .background import paused_gc
     from .engine import evaluate_facts
     from .facts import derive_facts
@@ -108,8 +109,6 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
     from .render import render
     from .report import build_report
     from .validate import validate
-
-    from .atomic import refuse_output_over_input, write_bytes_atomic
 
     if fmt is None:
         fmt = _SUFFIX_FORMAT.get(output.suffix.lower(), "json") if output else "json"
@@ -161,7 +160,8 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
     except KeRulesError as exc:
         _die(str(exc))
     except MemoryError:
-        _die("the input is too large to evaluate in the memory available.")
+        _die("inndataene er for store til å vurderes i minnet som er ledig "
+             "(the input is too large to evaluate in the memory available).")
     except OSError as exc:
         _die(f"kan ikke lese eller skrive en fil (cannot read or write a file): {exc}.")
     except Exception as exc:  # a bug of ours: one masked paragraph, the traceback only on request
