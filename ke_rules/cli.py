@@ -4,6 +4,10 @@ Exit codes (report-contract.md): 0 evaluated, nothing at or above ``--fail-on``;
 1 findings at or above ``--fail-on``; 2 the input or ruleset could not be used, or
 ``--strict`` and the input had errors or warnings. Every known failure is printed as
 one paragraph on stderr, never as a traceback.
+
+Every file is written whole or not at all (:mod:`ke_rules.atomic`), and ``--output``
+may not name the input. Everything printed passes :func:`_die` or :func:`_say`, which
+show control characters escaped: the input's names and values must not drive the terminal.
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from . import __version__
+from .controls import escape_controls, escape_json_text_controls
 from .errors import KeRulesError
 from .privacy import mask_identity_numbers
 
@@ -29,9 +35,28 @@ _FAIL_LEVELS = {"high": 0, "medium": 1, "low": 2}
 
 
 def _die(message: str) -> NoReturn:
-    """One paragraph on stderr, identity numbers masked, exit 2."""
-    click.echo(f"ke-rules: {mask_identity_numbers(message)}", err=True)
+    """One paragraph on stderr, identity numbers masked, control characters shown escaped, exit 2.
+
+    A message quotes file, sheet and column names and values from the input; a line break
+    or an escape sequence there must neither split the paragraph nor act on the terminal.
+    """
+    click.echo(f"ke-rules: {escape_controls(mask_identity_numbers(message))}", err=True)
     sys.exit(2)
+
+
+def _say(text: str = "", *, err: bool = False) -> None:
+    """Print a line (its own line breaks kept) with every other control character shown escaped.
+
+    Everything ke-rules prints goes through here or :func:`_die`: a ruleset's titles and
+    conditions and the paths given are the user's text, not ours to let act on the terminal.
+    """
+    click.echo(escape_controls(text, keep="\n"), err=err)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """A library's warning (openpyxl, pandas) as one escaped line: it may quote the input."""
+    _say(f"ke-rules: {category.__name__}: {mask_identity_numbers(str(message))}".replace("\n", " "), err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -75,6 +100,7 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
           workers: int | None, quiet: bool, timings: bool) -> None:
     """Check INPUT (.xlsx, .json or a folder of .csv files) and write the findings report."""
     from . import _as_date, load_ruleset
+    from .atomic import refuse_output_over_input, write_bytes_atomic
     from .background import paused_gc
     from .engine import evaluate_facts
     from .facts import derive_facts
@@ -86,10 +112,23 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
 
     if fmt is None:
         fmt = _SUFFIX_FORMAT.get(output.suffix.lower(), "json") if output else "json"
+    if output is not None:
+        ruleset_file = Path(ruleset_name)
+        try:
+            refuse_output_over_input(output, input_path,
+                                     ruleset_path=ruleset_file if ruleset_file.is_file() else None)
+        except KeRulesError as exc:
+            _die(str(exc))
+        if not output.parent.is_dir():
+            _die(f"--output {output}: mappen {output.parent} finnes ikke (the folder does not exist).")
+    elif fmt == "xlsx" and sys.stdout.isatty():
+        _die("en xlsx-rapport er en binærfil og skrives ikke til terminalen; bruk --output rapport.xlsx "
+             "(an xlsx report is binary and is not written to the terminal; use --output).")
     stages: list[tuple[str, float]] = []
     try:
         day = _as_date(as_of) if as_of else None
-        with Progress.for_terminal(quiet, lang) as progress, paused_gc():
+        with Progress.for_terminal(quiet, lang) as progress, paused_gc(), warnings.catch_warnings():
+            warnings.showwarning = _show_warning
             t0 = time.perf_counter()
             progress.stage("load")
             ruleset = load_ruleset(ruleset_name)
@@ -113,7 +152,7 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
             report = build_report(snapshot, facts, ruleset, evaluation, lang=lang)
             data = render(report, fmt, delimiter=delimiter, ruleset=ruleset)
             if output:
-                output.write_bytes(data)
+                write_bytes_atomic(output, data)
             else:
                 sys.stdout.buffer.write(data)
                 sys.stdout.flush()
@@ -121,9 +160,10 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
     except KeRulesError as exc:
         _die(str(exc))
     except MemoryError:
-        _die("the input is too large to evaluate in the memory available.")
+        _die("inndataene er for store til å vurderes i minnet som er ledig "
+             "(the input is too large to evaluate in the memory available).")
     except OSError as exc:
-        _die(f"cannot read or write a file: {exc}.")
+        _die(f"kan ikke lese eller skrive en fil (cannot read or write a file): {exc}.")
     except Exception as exc:  # a bug of ours: one masked paragraph, the traceback only on request
         if os.environ.get("KE_RULES_DEBUG"):
             raise
@@ -131,16 +171,16 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
              "Set KE_RULES_DEBUG=1 to see the traceback, and report it to the maintainers.")
     if timings:
         for name, seconds in stages:
-            click.echo(f"{name:>9}: {seconds:8.3f} s", err=True)
+            _say(f"{name:>9}: {seconds:8.3f} s", err=True)
     if not quiet:
         by = report.summary.by_severity
         set_aside = sum(1 for p in report.input_problems if p.severity.value == "error")
         if lang == "nb":
-            click.echo(f"ke-rules: {report.summary.findings} funn (høy {by['high']}, middels {by['medium']}, "
-                       f"lav {by['low']}); {set_aside} rader satt til side.", err=True)
+            _say(f"ke-rules: {report.summary.findings} funn (høy {by['high']}, middels {by['medium']}, "
+                 f"lav {by['low']}); {set_aside} rader satt til side.", err=True)
         else:
-            click.echo(f"ke-rules: {report.summary.findings} findings (high {by['high']}, medium {by['medium']}, "
-                       f"low {by['low']}); {set_aside} rows set aside.", err=True)
+            _say(f"ke-rules: {report.summary.findings} findings (high {by['high']}, medium {by['medium']}, "
+                 f"low {by['low']}); {set_aside} rows set aside.", err=True)
     if strict and report.has_errors_or_warnings:
         sys.exit(2)
     if fail_on != "never":
@@ -268,7 +308,7 @@ def _rule_data(rule_id: str, rule: Rule | None, enabled: bool, params: dict[str,
 def _echo_json(data: Any) -> None:
     import json
 
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(escape_json_text_controls(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 @rules.command("list")
@@ -288,7 +328,7 @@ def rules_list(ruleset_name: str, lang: str, fmt: str) -> None:
         return
     w = _RULE_WORDS[lang]
     ext = f" ({w['extends']} {', '.join(rs.extends)})" if rs.extends else ""
-    click.echo(f"{w['ruleset']} {rs.name}{ext}: " + w["count"].format(on=len(rs.rules), off=len(rs.disabled)))
+    _say(f"{w['ruleset']} {rs.name}{ext}: " + w["count"].format(on=len(rs.rules), off=len(rs.disabled)))
 
     def severity(d: dict[str, Any]) -> str:
         return "→".join([d.get("severity", ""), *(s["severity"] for s in d.get("severity_when", []))])
@@ -303,21 +343,21 @@ def rules_list(ruleset_name: str, lang: str, fmt: str) -> None:
         padded = [c.ljust(n) for c, n in zip(cells, widths, strict=False)] + list(cells[len(widths):])
         return "  ".join(padded).rstrip()
 
-    click.echo()
-    click.echo(line(w["id"], w["severity"], w["subject"], w["title"]))
+    _say()
+    _say(line(w["id"], w["severity"], w["subject"], w["title"]))
     for d in rows:
         title = d.get("title", "") + ("" if d["enabled"] else f"  {w['off']}")
-        click.echo(line(d["id"], severity(d), d.get("subject", ""), title.strip()))
+        _say(line(d["id"], severity(d), d.get("subject", ""), title.strip()))
         for s in d.get("severity_when", []):
-            click.echo(f"{indent}{w['raised'].ljust(label)}{s['severity']} {w['when_word']} {s['when']}")
+            _say(f"{indent}{w['raised'].ljust(label)}{s['severity']} {w['when_word']} {s['when']}")
         if "params" in d:
             shown = ", ".join(f"{k}={_param_text(v)}" for k, v in d["params"].items()) or w["none"]
-            click.echo(f"{indent}{w['params'].ljust(label)}{shown}")
+            _say(f"{indent}{w['params'].ljust(label)}{shown}")
         kinds = max((len(b["kind"]) for b in d.get("basis", [])), default=0)
         for n, b in enumerate(d.get("basis", [])):
             head = w["basis"] if n == 0 else ""
-            click.echo(f"{indent}{head.ljust(label)}{b['kind'].ljust(kinds)}  {b['citation']}")
-        click.echo()
+            _say(f"{indent}{head.ljust(label)}{b['kind'].ljust(kinds)}  {b['citation']}")
+        _say()
 
 
 @rules.command("show")
@@ -346,7 +386,7 @@ def rules_show(rule_id: str, ruleset_name: str, lang: str, fmt: str) -> None:
         return
     w = _RULE_WORDS[lang]
     if rule is None:
-        click.echo(f"{found_id}  {w['off']}")
+        _say(f"{found_id}  {w['off']}")
         return
     rows: list[tuple[str, str]] = [
         (w["title_word"], d["title"]),
@@ -368,9 +408,9 @@ def rules_show(rule_id: str, ruleset_name: str, lang: str, fmt: str) -> None:
         if b["url"]:
             rows.append(("", f"  {b['url']}"))
     width = max(len(k) for k, _ in rows) + 2
-    click.echo(f"{found_id} ({rs.name})")
+    _say(f"{found_id} ({rs.name})")
     for key, value in rows:
-        click.echo(f"  {key.ljust(width)}{value}")
+        _say(f"  {key.ljust(width)}{value}")
 
 
 _TEST_WORDS = {
@@ -426,14 +466,16 @@ def template(out_path: Path, lang: str, force: bool) -> None:
     from .template import write_template
 
     if out_path.suffix.lower() != ".xlsx":
-        _die(f"{out_path.name}: the template is an Excel workbook; give a file name ending in .xlsx.")
+        _die(f"{out_path.name}: malen er en Excel-arbeidsbok; gi et filnavn som slutter på .xlsx "
+             "(the template is an Excel workbook; give a file name ending in .xlsx).")
     if out_path.exists() and not force:
-        _die(f"{out_path} exists already; use --force to overwrite it.")
+        _die(f"{out_path} finnes allerede; bruk --force for å skrive over den "
+             "(exists already; use --force to overwrite it).")
     try:
         write_template(out_path, lang=lang)
     except OSError as exc:
-        _die(f"cannot write {out_path}: {exc}.")
-    click.echo(f"ke-rules: {'skrev malen' if lang == 'nb' else 'wrote the template'} {out_path}", err=True)
+        _die(f"kan ikke skrive {out_path} (cannot write it): {exc}.")
+    _say(f"ke-rules: {'skrev malen' if lang == 'nb' else 'wrote the template'} {out_path}", err=True)
 
 
 @main.command()
@@ -457,7 +499,8 @@ def synth(n_cases: int, seed: int, output: Path, as_of: str | None, input_warnin
 
     suffix = output.suffix.lower()
     if suffix not in (".xlsx", ".json") and suffix and not output.is_dir():
-        _die(f"cannot tell the format of '{output}': use a .xlsx or .json file, or a folder (no suffix) for csv.")
+        _die(f"ukjent format for '{output}': bruk en .xlsx- eller .json-fil, eller en mappe (uten endelse) for csv "
+             "(cannot tell the format: use a .xlsx or .json file, or a folder with no suffix for csv).")
     try:
         day = _as_date(as_of)
         started = time.perf_counter()
@@ -466,7 +509,7 @@ def synth(n_cases: int, seed: int, output: Path, as_of: str | None, input_warnin
     except KeRulesError as exc:
         _die(str(exc))
     except OSError as exc:
-        _die(f"cannot write {output}: {exc}.")
+        _die(f"kan ikke skrive {output} (cannot write it): {exc}.")
     rows = sum(len(v) for v in snapshot.values())
-    click.echo(f"ke-rules: wrote {output} ({n_cases} cases, {rows} rows, seed {seed}, as of {day.isoformat()}) "
-               f"in {time.perf_counter() - started:.1f} s", err=True)
+    _say(f"ke-rules: wrote {output} ({n_cases} cases, {rows} rows, seed {seed}, as of {day.isoformat()}) "
+         f"in {time.perf_counter() - started:.1f} s", err=True)

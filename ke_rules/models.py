@@ -12,6 +12,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .controls import escape_json_controls
 from .privacy import mask_identity_numbers
 from .values import ProblemCode
 
@@ -225,15 +226,18 @@ class Report(BaseModel):
         string forms, raw UTF-8, the same two-space layout; tested) several times
         faster. Anything orjson would write differently or not at all (a subclass of
         Report or Finding, a value other than JSON's own types, an integer beyond 64
-        bits, text that is not valid Unicode) is written by pydantic instead.
+        bits, text that is not valid Unicode) is written by pydantic instead. Either way
+        DEL and the C1 controls, which both leave raw, are written as ``\\u007f``-style
+        escapes (:func:`~ke_rules.controls.escape_json_controls`): the same JSON data, and
+        nothing in it that a terminal would act on when the report goes to stdout.
         """
         option = _ORJSON_INDENT.get(indent)
         if option is not None and type(self) is Report:
             try:
-                return orjson.dumps(self._json_tree(), default=_not_plain_json, option=option)
+                return escape_json_controls(orjson.dumps(self._json_tree(), default=_not_plain_json, option=option))
             except (orjson.JSONEncodeError, _NotPlainJson, KeyError, AttributeError):
                 pass  # e.g. a model_construct()ed finding without a field: pydantic says what it says
-        return (self.model_dump_json(indent=indent) + "\n").encode("utf-8")
+        return escape_json_controls((self.model_dump_json(indent=indent) + "\n").encode("utf-8"))
 
     def _json_tree(self) -> dict[str, Any]:
         """The report as plain JSON values in the order of ``model_dump_json``; findings without pydantic."""

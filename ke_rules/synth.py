@@ -42,6 +42,7 @@ from xml.sax.saxutils import escape as _xml_escape
 import numpy as np
 import pandas as pd
 
+from .atomic import atomic_path, write_bytes_atomic
 from .schema import TABLES
 from .vocabulary import ENUM_SYNONYMS, SERVICE_CATEGORIES, normalise_name
 
@@ -1175,7 +1176,7 @@ def write_snapshot(snapshot: dict[str, list[dict]], path: pathlib.Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         # dumps (C encoder in one shot) is much faster than dump's chunked encoder
         text = json.dumps(snapshot, ensure_ascii=False)
-        path.write_bytes(text.encode("utf-8"))
+        write_bytes_atomic(path, text.encode("utf-8"))
         return
     if suffix == ".xlsx":
         _write_xlsx(snapshot, path)
@@ -1183,7 +1184,7 @@ def write_snapshot(snapshot: dict[str, list[dict]], path: pathlib.Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
     for table, rows in snapshot.items():
         cols = _columns(table, rows)
-        with open(path / f"{table}.csv", "w", encoding="utf-8", newline="") as fh:
+        with atomic_path(path / f"{table}.csv") as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(cols)
             w.writerows([[_cell_text(r.get(c)) for c in cols] for r in rows])
@@ -1348,7 +1349,7 @@ def _write_xlsx(snapshot: dict[str, list[dict]], path: pathlib.Path) -> None:
         info.external_attr = 0o644 << 16
         return info
 
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in parts.items():
             z.writestr(entry(name), text.encode("utf-8"))
         for k, (table, rows) in enumerate(tables, 1):

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from .atomic import atomic_path
 from .schema import TABLES, Column, Table
 from .vocabulary import ENUM_SYNONYMS
 
@@ -279,7 +280,8 @@ def write_template(path: str | Path, lang: str = "nb") -> Path:
     if lists.ws is not None:  # the hidden lists go last, after the tables they serve
         wb.move_sheet(lists.ws, offset=len(wb.sheetnames) - 1 - wb.index(lists.ws))
     wb.active = 0
-    wb.save(out)
+    with atomic_path(out) as tmp:  # an interrupted save leaves no half workbook, and an old one intact
+        wb.save(tmp)
     return out
 
 

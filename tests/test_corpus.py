@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -102,10 +103,17 @@ def test_the_planted_numbers_are_valid_identity_numbers():
     assert all(is_identity_number(n) for n in M.PLANTED)
 
 
+# a control character other than a line end (C0, DEL, C1), which would act on the terminal instead of showing
+_RAW_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
 @pytest.mark.parametrize("entry", ENTRIES, ids=_entry_id)
 def test_corpus_outcome(entry):
     out = _run(CORPUS / entry["file"], entry.get("args", []), entry.get("isolate", False))
     assert "Traceback" not in out.stderr and "intern feil" not in out.stderr, out.stderr
+    for stream, text in (("stdout", out.stdout), ("stderr", out.stderr)):
+        raw = _RAW_CONTROL.search(text)
+        assert raw is None, f"raw {raw and raw.group()!r} on {stream}: {text[:300]!r}"
     assert out.code == entry["exit"], out.stderr
     if "message" in entry:
         assert len(out.stderr.strip().splitlines()) == 1, out.stderr  # one paragraph

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ke_rules
+from ke_rules.controls import escape_json_text_controls
 from ke_rules.facts import natural_key
 from ke_rules.models import SEVERITY_ORDER, Basis, CoordinatorLoad, Finding, Report, SubjectType
 from ke_rules.privacy import mask_identity_numbers, mask_many
@@ -74,7 +75,8 @@ def demo_report(lang: str) -> Report:
 
 
 def pydantic_json(report: Report, indent: int | None = 2) -> str:
-    return report.model_dump_json(indent=indent) + "\n"
+    """What pydantic writes, DEL and C1 controls written as \\u escapes (as to_json does: ke_rules.controls)."""
+    return escape_json_text_controls(report.model_dump_json(indent=indent) + "\n")
 
 
 @pytest.mark.parametrize("lang", ["nb", "en"])

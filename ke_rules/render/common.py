@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from ..controls import escape_json_text_controls
 from ..models import SEVERITY_ORDER, Basis, Finding, Report
 from .labels import labels
 
@@ -120,8 +121,9 @@ def link_target(url: str | None) -> str | None:
 
 
 def evidence_json(evidence: dict[str, Any]) -> str:
-    """The evidence as compact JSON text (one cell, parseable, non-ASCII kept readable)."""
-    return json.dumps(evidence, ensure_ascii=False, separators=(",", ":"), sort_keys=False, default=str)
+    """The evidence as compact JSON text (one cell, parseable, non-ASCII kept readable, no control character)."""
+    return escape_json_text_controls(
+        json.dumps(evidence, ensure_ascii=False, separators=(",", ":"), sort_keys=False, default=str))
 
 
 def fmt_int(n: int, lang: str) -> str:

@@ -3,7 +3,9 @@
 UTF-8 with a byte-order mark so Excel reads æøå right, ``\\r\\n`` line ends as RFC 4180
 asks, and a choice of delimiter because Norwegian Excel expects ``;``. Headers and the
 severity, subject-type and status words follow the report's language (this file is for
-people; programs read the JSON). Every text cell passes :func:`safe.neutralise`.
+people; programs read the JSON). Every text cell passes :func:`safe.neutralise`, and
+shows control characters as ``\\x1b`` (a line break inside a cell is kept: it is
+quoted, and CSV allows it); the evidence is JSON text, where they are escaped already.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
+from ..controls import escape_controls, has_controls
 from ..models import Report
 from .common import basis_text, basis_url, evidence_json, severity_label, status_label, subject_label
 from .labels import labels
@@ -48,5 +51,7 @@ def render_csv(report: Report, *, delimiter: str = ",", ruleset: Ruleset | None 
             status_label(f.status, lang),
             evidence_json(f.evidence),
         ]
+        if has_controls("".join(row), keep="\n"):  # rare: one scan of the row, then the cells
+            row = [escape_controls(v, keep="\n") for v in row]
         writer.writerow([neutralise(v) for v in row])
     return buf.getvalue().encode("utf-8-sig")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from markupsafe import Markup, escape
 
+from ..controls import escape_controls
 from ..models import Basis, Report
 from .common import (
     basis_url,
@@ -139,5 +140,10 @@ def _context(report: Report, ruleset: Ruleset | None) -> dict[str, Any]:
 
 
 def render_html(report: Report, *, ruleset: Ruleset | None = None) -> bytes:
-    """The report as one self-contained HTML page (UTF-8 bytes)."""
-    return _template().render(**_context(report, ruleset)).encode("utf-8")
+    """The report as one self-contained HTML page (UTF-8 bytes).
+
+    Control characters from the input are shown as ``\\x1b`` text (one pass over the page,
+    which the template writes with no control character but line ends): harmless in a
+    browser, but the page may as well go to stdout.
+    """
+    return escape_controls(_template().render(**_context(report, ruleset)), keep="\n").encode("utf-8")

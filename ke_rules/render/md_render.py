@@ -3,7 +3,8 @@
 Headings and pipe tables only. Every value from the input or a ruleset goes through
 :func:`md_text`, which escapes the characters that would end a table cell, start
 emphasis, code or a link, or open raw HTML, so a value cannot change the page's
-structure or inject markup.
+structure or inject markup, and shows control characters as ``\x1b`` (a report that is
+``cat``-ed must not clear the screen or retitle the terminal).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ..controls import CONTROLS, escape_controls
 from ..models import Basis, Report
 from .common import (
     findings_by_rule,
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["render_md", "md_text"]
 
 _NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+# a line break or another control character: one scan of a cell finds both (the rare case)
+_BREAK_OR_CONTROL = re.compile(r"[\u2028\u2029" + "".join(f"\\x{ord(c):02x}" for c in CONTROLS) + "]")
 # punctuation that starts code, emphasis, a link, strikethrough, maths (GitHub) or a heading's end, or ends
 # a table cell; CommonMark lets a backslash escape any ASCII punctuation
 _SPECIAL = re.compile(r"([\\`*_\[\]|#~$])")
@@ -41,9 +45,11 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def md_text(value: object) -> str:
-    """``value`` as inert Markdown table-cell text: one line, specials backslash-escaped, ``<>&`` as entities."""
+    """``value`` as inert Markdown table-cell text: one line, controls as ``\\x1b``, specials backslash-escaped,
+    ``<>&`` as entities."""
     text = "" if value is None else str(value)
-    text = _NEWLINES.sub(" ", text)
+    if _BREAK_OR_CONTROL.search(text) is not None:  # line breaks become a space, other controls \x1b
+        text = escape_controls(_NEWLINES.sub(" ", text))
     text = _SPECIAL.sub(r"\\\1", text)
     return "".join(_ENTITIES.get(ch, ch) for ch in text) if any(ch in text for ch in "&<>") else text
 

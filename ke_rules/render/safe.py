@@ -19,8 +19,9 @@ __all__ = ["FORMULA_TRIGGERS", "neutralise", "xlsx_text"]
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
-# XML 1.0 forbids these control characters; openpyxl refuses them (IllegalCharacterError)
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# XML 1.0 forbids the C0 controls but tab and line ends (openpyxl refuses them, IllegalCharacterError; in a
+# workbook Excel calls it corrupt) and U+FFFE/U+FFFF; DEL and C1 are legal but act like C0 where the text goes
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 XLSX_MAX_TEXT = 32_767  # Excel's limit on one cell's text
 
 
@@ -31,13 +32,23 @@ def neutralise(text: str) -> str:
     return text
 
 
+def _unsafe(match: re.Match[str]) -> str:
+    ch = match.group()
+    return "\ufffd" if ch in "\ufffe\uffff" else f"\\x{ord(ch):02x}"
+
+
 def xlsx_text(text: str) -> str:
     """``text`` made safe for an XLSX string cell: neutralised, XML-legal and within Excel's length limit.
 
-    Line breaks become ``\n`` (after neutralising, so a leading CR still gets its quote): a
-    bare CR does not survive XML parsing, and ``\n`` is what spreadsheets break lines on.
+    A control character is shown as its escape (``\\x1b``, as in every other output: the
+    value stays visible and the workbook valid); the two non-characters U+FFFE/U+FFFF
+    become U+FFFD. Line breaks become ``\n`` (after neutralising, so a leading CR still
+    gets its quote): a bare CR does not survive XML parsing, and ``\n`` is what
+    spreadsheets break lines on.
     """
-    text = neutralise(_XML_ILLEGAL.sub("\ufffd", text))
+    if _UNSAFE.search(text) is not None:
+        text = _UNSAFE.sub(_unsafe, text)
+    text = neutralise(text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > XLSX_MAX_TEXT:

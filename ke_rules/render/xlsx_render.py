@@ -225,7 +225,7 @@ def _render(report: Report, ruleset: Ruleset | None) -> bytes:
                         "strings_to_numbers": False})
     as_of = dt.date.fromisoformat(report.as_of)
     wb.set_properties({
-        "title": f"{t['title']} – {report.ruleset.name} – {report.as_of}",
+        "title": xlsx_text(f"{t['title']} – {report.ruleset.name} – {report.as_of}"),  # the ruleset's own name
         "author": f"{report.tool.name} {report.tool.version}",
         "created": dt.datetime.combine(as_of, dt.time()),  # not the clock: the same report gives the same bytes
     })

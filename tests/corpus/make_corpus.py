@@ -821,6 +821,31 @@ def corpus() -> dict[str, bytes]:
     files["xls_is_html.xls"] = (b"<html><head><meta charset='utf-8'></head><body><table><tr><td>case_id</td></tr>"
                                 b"<tr><td>S-1</td></tr></table></body></html>")
     files["txt_is_csv.txt"] = csv_bytes(base_rows("cases"), delimiter=";")
+    # --- issue 10: outputs (control characters in names and values never reach the terminal or a report raw)
+    # ESC sequences (CSI, OSC ending in BEL), NUL, a bare CR, backspace, DEL and C1 controls (CSI \x9b, OSC
+    # \x9d, ST \x9c) in a table name, a column name and values; the runs must show them escaped (\x1b)
+    tricks = "a\x1b[2Jb\x00c\rd\x08e\x7ff\x9b31mg\x9d0;tittel\x9ch"
+    ctl = json.loads(json.dumps(BASE))
+    ctl["cases"][0]["merknad\x1b]0;tittel\x07"] = tricks
+    ctl["coordinators"][1]["trained_on"] = "\x1b[2J\x07\x7f\x9b0m"  # not a date: quoted in an input problem
+    ctl["ark\x1b[31m"] = [{"x": tricks}]
+    files["json_control_characters.json"] = json_bytes(ctl)  # C0 as \u001b escapes, DEL and C1 as raw UTF-8
+    folder = base_csv_folder("csv_control_characters")
+    cases = base_rows("cases")
+    cases[0].append("merknad\x1b[2J\x07")
+    cases[1].append(tricks.replace("\x00", ""))  # NUL makes a file binary (refused): JSON and xlsx carry it
+    folder["csv_control_characters/cases.csv"] = csv_bytes(cases)
+    coordinators = base_rows("coordinators")
+    coordinators[2][3] = "\x1b]0;x\x07\x9b2J"
+    folder["csv_control_characters/coordinators.csv"] = csv_bytes(coordinators)
+    files.update(folder)
+    sheets = base_sheets()  # OOXML writes a control character as _x001B_; readers decode it
+    sheets[0].rows[0].append("merknad_x001B_[2J_x0007_")
+    sheets[0].rows[1].append("a_x001B_]0;tittel_x0007_b_x0000_c_x000D_d_x0008_e\x7ff\x9bg")
+    sheets[2].rows[2][3] = "_x001B_[2J"
+    files["xlsx_control_characters.xlsx"] = xlsx_bytes(sheets)
+    files["json_duplicate_key_controls.json"] = (  # the refusal quotes the key
+        b'{"cases": [{"case_id": "S-1", "merk\\u001b]0;x\\u0007": 1, "merk\\u001b]0;x\\u0007": 2}]}')
     return files
 
 

@@ -38,8 +38,9 @@ def test_neutralise_leaves_harmless_text_alone(text):
     assert neutralise(text) == text
 
 
-def test_xlsx_text_drops_xml_illegal_characters_and_caps_length():
-    assert xlsx_text("a\x00b\x1fc") == "a\ufffdb\ufffdc"
+def test_xlsx_text_escapes_control_characters_and_caps_length():
+    assert xlsx_text("a\x00b\x1fc\x1b[2J\x7f\x9b\ufffe") == "a\\x00b\\x1fc\\x1b[2J\\x7f\\x9b\ufffd"
+    assert xlsx_text("\x1b=1") == "\\x1b=1"  # shown, and no longer a formula
     assert xlsx_text("\rx\r\ny") == "'\nx\ny"
     assert len(xlsx_text("x" * 40_000)) == 32_767
 
@@ -81,7 +82,8 @@ def test_csv_neutralises_every_cell(evil):
         for cell in row:
             assert not cell.startswith(FORMULA_TRIGGERS), cell
     assert rows[1][3] == "'" + FORMULAS[0] and rows[1][4] == "'+1" and rows[1][5] == "'-2+3"
-    assert rows[2][3] == "'@SUM(1)" and rows[2][4] == "'\tx" and rows[2][5] == SCRIPT + "\rx"
+    # a tab or CR is shown escaped (and so no longer a formula trigger)
+    assert rows[2][3] == "'@SUM(1)" and rows[2][4] == "\\x09x" and rows[2][5] == SCRIPT + "\\x0dx"
     assert rows[3][6] == "'=evil " + SCRIPT + "; -" + MARKUP
     assert json.loads(rows[3][9]) == {"note": "=1+1", "n": -2}
     assert rows[4][1] == "'@" + SCRIPT + "|x"
