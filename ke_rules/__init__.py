@@ -20,6 +20,7 @@ from pathlib import Path
 from ._version import __version__
 from .errors import EngineError, InputRefused, KeRulesError, RulesetError
 from .models import Finding, InputProblem, Measure, Report
+from .pipeline import today_in_oslo
 from .ruleset import Rule, Ruleset, builtin_rulesets, load_ruleset
 from .validate import Snapshot
 
@@ -45,60 +46,39 @@ __all__ = [
 ]
 
 
-def today_in_oslo() -> dt.date:
-    """Today's date in Europe/Oslo, the default evaluation date."""
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo("Europe/Oslo")).date()
-
-
-def _as_date(value: str | dt.date | None) -> dt.date:
-    if value is None:
-        return today_in_oslo()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise KeRulesError(f"as_of must be a date as YYYY-MM-DD, got '{value}'") from None
-
-
-def load_snapshot(path: str | Path) -> Snapshot:
+def load_snapshot(path: str | Path, *, pseudonym_key: str | bytes | None = None, pause_gc: bool = False) -> Snapshot:
     """Read and check a snapshot (.xlsx, .json, or a folder of .csv files).
 
     Bad rows are set aside and listed in ``snapshot.problems``; a file that cannot be
-    used at all raises :class:`InputRefused`.
+    used at all raises :class:`InputRefused`. ``pseudonym_key`` replaces ids and names by
+    keyed pseudonyms; ``pause_gc`` pauses Python's cyclic garbage collector while reading
+    (faster for big files; off by default, as it is the caller's process).
     """
-    from .background import paused_gc
-    from .load import read_snapshot
-    from .validate import validate
+    from .pipeline import load
 
-    with paused_gc():
-        return validate(read_snapshot(path))
+    return load(path, pseudonym_key=pseudonym_key, pause_gc=pause_gc)
 
 
 def evaluate(snapshot: Snapshot, ruleset: Ruleset | str | Path = "nasjonal",
-             as_of: str | dt.date | None = None, lang: str = "nb") -> Report:
-    """Derive facts at ``as_of`` (default: today in Oslo), run the rules, build the report."""
-    from .engine import evaluate_facts
-    from .facts import derive_facts
-    from .report import build_report
+             as_of: str | dt.date | None = None, lang: str = "nb", *, engine: str = "auto",
+             workers: int | None = 1, pause_gc: bool = False) -> Report:
+    """Derive facts at ``as_of`` (default: today in Oslo), run the rules, build the report.
 
-    if lang not in ("nb", "en"):
-        raise KeRulesError(f"lang must be 'nb' or 'en', got '{lang}'")
-    from .background import paused_gc
+    ``engine``: ``auto`` (durable-rules where it is installed, else ``columnar``),
+    ``durable`` or ``columnar``; ``report.tool.engine`` says which ran. ``workers``: the
+    processes that evaluate (1, the default, stays in this process; None lets a big run use
+    two). ``pause_gc`` pauses the cyclic garbage collector for the run, as the CLI does.
+    """
+    from .pipeline import evaluate as run
 
-    rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
-    day = _as_date(as_of)
-    with paused_gc():
-        facts = derive_facts(snapshot, day, rs.params)
-        evaluation = evaluate_facts(rs, facts)
-        return build_report(snapshot, facts, rs, evaluation, lang=lang)
+    return run(snapshot, ruleset, as_of, lang=lang, engine=engine, workers=workers, pause_gc=pause_gc)
 
 
 def check(path: str | Path, ruleset: Ruleset | str | Path = "nasjonal",
-          as_of: str | dt.date | None = None, lang: str = "nb") -> Report:
+          as_of: str | dt.date | None = None, lang: str = "nb", *, engine: str = "auto",
+          workers: int | None = 1, pseudonym_key: str | bytes | None = None, pause_gc: bool = False) -> Report:
     """Load ``path`` and evaluate it: the whole job of ``ke-rules check`` as one call."""
-    return evaluate(load_snapshot(path), ruleset, as_of=as_of, lang=lang)
+    from .pipeline import load
+
+    snapshot = load(path, pseudonym_key=pseudonym_key, pause_gc=pause_gc)
+    return evaluate(snapshot, ruleset, as_of=as_of, lang=lang, engine=engine, workers=workers, pause_gc=pause_gc)

@@ -93,22 +93,20 @@ _SUFFIX_FORMAT = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "htm
                    "ends up in shell history.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Processes for rule evaluation (default: two for big runs, else one).")
+@click.option("--engine", type=click.Choice(["auto", "durable", "columnar"]), default="auto", show_default=True,
+              help="Rule engine: durable-rules, the columnar evaluator, or auto (durable-rules where installed).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line and no summary line on stderr.")
-@click.option("--timings", is_flag=True, help="Print the time of each stage on stderr.")
+@click.option("--timings", is_flag=True, help="Print the time of each stage, and the engine, on stderr.")
 def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | None, output: Path | None,
           lang: str, fail_on: str, strict: bool, delimiter: str, pseudonym_key: str | None,
-          workers: int | None, quiet: bool, timings: bool) -> None:
+          workers: int | None, engine: str, quiet: bool, timings: bool) -> None:
     """Check INPUT (.xlsx, .json or a folder of .csv files) and write the findings report."""
-    from . import _as_date, load_ruleset
+    from . import pipeline
     from .atomic import refuse_output_over_input, write_bytes_atomic
-    from .background import paused_gc
-    from .engine import evaluate_facts
-    from .facts import derive_facts
-    from .load import read_snapshot
+    from .engine import resolve_engine
     from .progress import Progress
     from .render import render
-    from .report import build_report
-    from .validate import validate
+    from .ruleset import load_ruleset
 
     if fmt is None:
         fmt = _SUFFIX_FORMAT.get(output.suffix.lower(), "json") if output else "json"
@@ -124,39 +122,24 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
     elif fmt == "xlsx" and sys.stdout.isatty():
         _die("en xlsx-rapport er en binærfil og skrives ikke til terminalen; bruk --output rapport.xlsx "
              "(an xlsx report is binary and is not written to the terminal; use --output).")
-    stages: list[tuple[str, float]] = []
     try:
-        day = _as_date(as_of) if as_of else None
-        with Progress.for_terminal(quiet, lang) as progress, paused_gc(), warnings.catch_warnings():
+        day = pipeline.as_date(as_of) if as_of else None
+        chosen = resolve_engine(engine)  # before any work: --engine durable where it cannot run is exit 2
+        with Progress.for_terminal(quiet, lang) as progress, warnings.catch_warnings():
             warnings.showwarning = _show_warning
-            t0 = time.perf_counter()
-            progress.stage("load")
-            ruleset = load_ruleset(ruleset_name)
-            snapshot = validate(read_snapshot(input_path))
-            if pseudonym_key:
-                from .pseudonym import pseudonymize_snapshot
-
-                snapshot = pseudonymize_snapshot(snapshot, pseudonym_key)
-            t1 = time.perf_counter()
-            stages.append(("load", t1 - t0))
-            progress.stage("derive")
-            day = day or _as_date(None)
-            facts = derive_facts(snapshot, day, ruleset.params)
-            t2 = time.perf_counter()
-            stages.append(("derive", t2 - t1))
-            progress.stage("evaluate")
-            evaluation = evaluate_facts(ruleset, facts, workers=workers)
-            t3 = time.perf_counter()
-            stages.append(("evaluate", t3 - t2))
-            progress.stage("report")
-            report = build_report(snapshot, facts, ruleset, evaluation, lang=lang)
-            data = render(report, fmt, delimiter=delimiter, ruleset=ruleset)
-            if output:
-                write_bytes_atomic(output, data)
-            else:
-                sys.stdout.buffer.write(data)
-                sys.stdout.flush()
-            stages.append(("report", time.perf_counter() - t3))
+            stages = pipeline.Stages(on_start=progress.stage)
+            with stages.stage("load"):
+                ruleset = load_ruleset(ruleset_name)
+            snapshot = pipeline.load(input_path, pseudonym_key=pseudonym_key, pause_gc=True, stages=stages)
+            report = pipeline.evaluate(snapshot, ruleset, day, lang=lang, engine=chosen, workers=workers,
+                                       pause_gc=True, stages=stages)
+            with stages.stage("report"):
+                data = render(report, fmt, delimiter=delimiter, ruleset=ruleset)
+                if output:
+                    write_bytes_atomic(output, data)
+                else:
+                    sys.stdout.buffer.write(data)
+                    sys.stdout.flush()
     except KeRulesError as exc:
         _die(str(exc))
     except MemoryError:
@@ -170,8 +153,9 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
         _die(f"intern feil (internal error) {type(exc).__name__}: {exc}. "
              "Set KE_RULES_DEBUG=1 to see the traceback, and report it to the maintainers.")
     if timings:
-        for name, seconds in stages:
+        for name, seconds in stages.seconds.items():
             _say(f"{name:>9}: {seconds:8.3f} s", err=True)
+        _say(f"{'engine':>9}: {report.tool.engine}", err=True)
     if not quiet:
         by = report.summary.by_severity
         set_aside = sum(1 for p in report.input_problems if p.severity.value == "error")
@@ -494,7 +478,7 @@ def synth(n_cases: int, seed: int, output: Path, as_of: str | None, input_warnin
     folder) a folder of .csv files. The data has no input errors or warnings and holds
     values on both sides of every rule's boundary at the --as-of date.
     """
-    from . import _as_date
+    from .pipeline import as_date as _as_date
     from .synth import generate, write_snapshot
 
     suffix = output.suffix.lower()

@@ -187,6 +187,8 @@ class Summary(BaseModel):
 class ToolInfo(BaseModel):
     name: str = "ke-rules"
     version: str
+    # which engine evaluated the rules (report-contract.md, "Which engine ran"): "durable-rules" or "columnar"
+    engine: Literal["durable-rules", "columnar"] = "durable-rules"
 
 
 class CoordinatorLoad(BaseModel):

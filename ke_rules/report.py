@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from ._version import __version__
-from .engine import Evaluation
+from .engine import ENGINE_NAMES, Evaluation
 from .facts import Facts, natural_key
 from .models import (
     SEVERITY_ORDER,
@@ -249,7 +249,7 @@ def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation:
     for f in open_:
         by_severity[f.severity] += 1
     return Report(
-        tool=ToolInfo(version=__version__),
+        tool=ToolInfo(version=__version__, engine=ENGINE_NAMES[evaluation.engine]),
         as_of=facts.as_of.isoformat(),
         lang=lang,  # type: ignore[arg-type]
         ruleset=RulesetInfo(name=ruleset.name, extends=ruleset.extends, sha256=ruleset.sha256,
