@@ -77,15 +77,38 @@ INT_MAX = 1_000_000
 
 # Unicode's format characters (category Cf: zero-width space and joiners, word joiner, BOM,
 # soft hyphen, bidi marks and isolates, tag characters ...), as of Unicode 15; a test checks the
-# class against the running Python's unicodedata. They are invisible, so an id holding one looks
+# ranges against the running Python's unicodedata. They are invisible, so an id holding one looks
 # like another id and is not.
-_FORMAT = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
-           "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
-           "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
-_SURROGATE = "\ud800-\udfff"  # half of a character: only a lone one can be in a str
-FORMAT_CHARACTERS = re.compile(f"[{_FORMAT}]")
-_HIDDEN = re.compile(f"[{_FORMAT}{_SURROGATE}]")
-_LONE_SURROGATE = re.compile(f"[{_SURROGATE}]")
+_FORMAT_RANGES = [
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891),
+    (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+]
+_SURROGATES = (0xD800, 0xDFFF)  # half of a character: only a lone one can be in a str
+FORMAT_CHARACTERS = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _FORMAT_RANGES) + "]")
+_HIDDEN = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in [*_FORMAT_RANGES, _SURROGATES]) + "]")
+_LONE_SURROGATE = re.compile(f"[{chr(_SURROGATES[0])}-{chr(_SURROGATES[1])}]")
+_HIDDEN_CODES = np.zeros(0x110000, dtype=bool)  # per code point: a format character or a surrogate
+for _a, _b in [*_FORMAT_RANGES, _SURROGATES]:
+    _HIDDEN_CODES[_a:_b + 1] = True
+
+
+def _hidden_at(joined: str) -> np.ndarray:
+    """Offsets in ``joined`` of its format characters and lone surrogates, found without a Python loop.
+
+    Text of Latin-1 characters only (Norwegian text) can hold just the soft hyphen; other text
+    is looked at as code points with numpy (a regex scan costs several times more).
+    """
+    try:
+        joined.encode("latin-1")
+    except UnicodeEncodeError:
+        cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        wide = np.flatnonzero(cp >= 0xAD)
+        return wide[_HIDDEN_CODES[cp[wide]]]
+    if "\xad" not in joined:
+        return _NO_POSITIONS
+    return np.array([m.start() for m in re.finditer("\xad", joined)], dtype=np.int64)
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -203,16 +226,17 @@ def _odd_text(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, Prob
     an Excel error value or hold a lone surrogate.
 
     Only the rare path costs: format characters and surrogates are non-ASCII, so one
-    ``isascii`` over the joined column clears most columns, and only non-ASCII cells are
-    searched; Excel errors start with '#', so the set lookup runs only when one is there.
+    ``isascii`` over the joined column clears most columns, and one numpy pass over the
+    joined text the rest; only cells with a hit are looked at one by one. Excel errors start with
+    '#', so the set lookup runs only when one is there.
     """
     flagged: dict[int, ProblemCode] = {}
     invisible = _NO_POSITIONS
     joined = "\x00".join(texts)
-    if not joined.isascii():
-        non_ascii = np.flatnonzero(~np.fromiter(map(str.isascii, texts), dtype=bool, count=len(texts)))
-        search = _HIDDEN.search
-        odd = [i for i in non_ascii.tolist() if search(texts[i])]
+    hits = _NO_POSITIONS if joined.isascii() else _hidden_at(joined)
+    if len(hits):
+        ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)  # past each NUL
+        odd = np.unique(np.searchsorted(ends, hits, side="right")).tolist()
         if odd:
             texts = texts.copy()
             found = []

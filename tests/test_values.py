@@ -107,11 +107,11 @@ def test_enum_unknown_word_is_a_problem():
 @given(st.lists(st.one_of(st.none(), st.text(max_size=6), st.sampled_from([" a", "b ", "\tc", "d\n", "", "  "])),
                 max_size=30))
 def test_text_cells_are_trimmed_exactly_as_str_strip_does(cells):
-    from ke_rules.values import FORMAT_CHARACTERS, parse_column
+    from ke_rules.values import EXCEL_ERRORS, FORMAT_CHARACTERS, parse_column
 
     parsed = parse_column(pd.Series(cells, dtype=object), "text")
     bare = [None if c is None else FORMAT_CHARACTERS.sub("", c.strip()).strip() for c in cells]
-    assert parsed.values.tolist() == [c or None for c in bare]
+    assert parsed.values.tolist() == [None if c in EXCEL_ERRORS else c or None for c in bare]
     assert parsed.empty.tolist() == [not c for c in bare]
     assert parsed.invisible.tolist() == [i for i, c in enumerate(cells) if c and FORMAT_CHARACTERS.search(c)]
 
@@ -248,3 +248,11 @@ def test_show_hidden_never_splits_an_identity_number_from_its_mask():
             shown = mask_identity_numbers(show_hidden(fnr[:at] + char + fnr[at:]))
             assert fnr not in shown.replace("\\u200b", "").replace("\\ud83d", "").replace("\\u2060", "")
             assert not any(fnr[i:i + 6] in shown for i in range(6)), shown
+
+
+@given(st.lists(st.one_of(st.text(max_size=8), st.sampled_from(["\u00ad", "\u200b", "\ud83d", "ø", "–", "\U000e0041",
+                                                                 "\uffff", "\U0010ffff"])), max_size=12).map("".join))
+def test_the_numpy_search_finds_what_the_regex_finds(text):
+    from ke_rules.values import _HIDDEN, _hidden_at
+
+    assert _hidden_at(text).tolist() == [m.start() for m in _HIDDEN.finditer(text)]
