@@ -176,7 +176,8 @@ def test_the_format_class_is_unicodes_category_cf():
     from ke_rules.values import FORMAT_CHARACTERS
 
     cf = {c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
-    matched = {c for c in range(sys.maxunicode + 1) if 0xD800 > c or c > 0xDFFF if FORMAT_CHARACTERS.match(chr(c))}
+    matched = {c for c in range(sys.maxunicode + 1)
+               if (c < 0xD800 or c > 0xDFFF) and FORMAT_CHARACTERS.match(chr(c))}
     assert cf <= matched  # every format character of this Python's Unicode (a newer one may add some)
     assert all(unicodedata.category(chr(c)) in ("Cf", "Cn") for c in matched)  # and nothing else
 
