@@ -194,7 +194,9 @@ def _types(cells: np.ndarray) -> np.ndarray:
 _NO_POSITIONS = np.zeros(0, dtype=np.int64)
 
 
-def _look(raw: pd.Series) -> _Cells:
+def _look(raw: pd.Series, clean: bool = True) -> _Cells:
+    """Look at a column once. With ``clean``, format characters are taken out of the texts and
+    Excel errors and lone surrogates flagged; without, texts are only trimmed."""
     cells = raw.to_numpy(dtype=object)
     types = _types(cells)
     n = len(cells)
@@ -204,15 +206,17 @@ def _look(raw: pd.Series) -> _Cells:
     invisible, flagged = _NO_POSITIONS, {}
     if len(is_str) == n and n:  # all text (CSV, most JSON columns): no positions to gather or scatter
         text = cells if not _needs_trim(cells) else np.fromiter(map(str.strip, cells), dtype=object, count=n)
-        text, invisible, flagged = _odd_text(text)
+        if clean:
+            text, invisible, flagged = _odd_text(text)
         return _Cells(cells=cells, types=types, text=text, empty=text == "", invisible=invisible, flagged=flagged)
     if len(is_str):
         strings = cells[is_str]
         trimmed = strings if not _needs_trim(strings) else np.fromiter(
             map(str.strip, strings), dtype=object, count=len(is_str))
-        trimmed, invisible, flagged = _odd_text(trimmed)
-        invisible = is_str[invisible]
-        flagged = {int(is_str[i]): code for i, code in flagged.items()}
+        if clean:
+            trimmed, invisible, flagged = _odd_text(trimmed)
+            invisible = is_str[invisible]
+            flagged = {int(is_str[i]): code for i, code in flagged.items()}
         text[is_str] = trimmed
         empty[is_str] = trimmed == ""
     is_float = np.flatnonzero(types == T_FLOAT)
@@ -277,8 +281,12 @@ def _needs_trim(strings: np.ndarray) -> bool:
 
 
 def is_empty(raw: pd.Series) -> np.ndarray:
-    """Empty = None, NaN float, or a text that is blank after trimming."""
-    return _look(raw).empty
+    """Empty = None, NaN float, or a text that is blank after trimming.
+
+    A text of invisible characters only is not empty here: the row is read, and the cell is
+    reported (taken as empty, with a warning) rather than the row skipped unseen.
+    """
+    return _look(raw, clean=False).empty
 
 
 def _nan_like(v: object) -> bool:

@@ -154,3 +154,13 @@ def test_a_number_late_in_a_long_value_is_masked_whole(tmp_path):
         {"case_id": "S-2", "birth_date": "y" * 195 + f"{fnr[:6]}-{fnr[6:]}"}]}))
     values = [p.value for p in snap.problems if p.column == "birth_date" and p.code.value == "not_a_date"]
     assert len(values) == 2 and all(v.endswith("…") and not any(ch.isdigit() for ch in v) for v in values)
+
+
+def test_a_row_of_invisible_characters_only_is_read_and_reported_not_skipped(tmp_path):
+    snap = ke_rules.load_snapshot(write_json(tmp_path / "s.json", {"cases": [
+        {"case_id": "S-1"}, {"case_id": "\u200b", "birth_date": " "}, {"case_id": "S-2"}]}))
+    assert snap.counts["cases"].rows == 3 and snap.counts["cases"].set_aside == 1
+    assert _problems_of(snap, "invisible_character", "required_empty") == [
+        ("cases", 2, "case_id", "invisible_character", "warning", "\\u200b"),
+        ("cases", 2, "case_id", "required_empty", "error", None),
+    ]
