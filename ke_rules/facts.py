@@ -34,13 +34,21 @@ INVITATION_ITEMS = {
 }
 
 
-def natural_key(text: str) -> tuple[Any, ...]:
-    """Sort key that puts K-9 before K-10."""
+def natural_key(text: str) -> tuple[tuple[Any, ...], str]:
+    """Sort key of the report's natural order: K-9 before K-10, and one order whatever the input's.
+
+    The contract's order: digit runs compare as numbers, other text by code point
+    (case-sensitive), and ids that compare equal so (``K-9``, ``K-09``, ``K-009``) by their
+    plain text. The key is (the parts, the text): the parts alternate text and number
+    (``('K-', 9, '')``), and the text makes it a total order, so a sort never falls back on
+    the order the rows came in.
+    """
     text = str(text)
     simple = _PREFIX_NUMBER.fullmatch(text)  # the usual id shape, 'K-17': the same key, faster
     if simple:
-        return (simple[1], int(simple[2]), "")
-    return tuple(int(p) if p.isdigit() else p for p in _DIGIT_RUNS.split(text))
+        return (simple[1], int(simple[2]), ""), text
+    # split() puts the digit runs at the odd places (int() reads any script's decimal digits)
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(_DIGIT_RUNS.split(text))), text
 
 
 _DIGIT_RUNS = re.compile(r"(\d+)")
@@ -282,7 +290,7 @@ def _case_facts(c: pd.DataFrame, keys: _CaseKeys, t: dict[str, pd.DataFrame], gr
 def _qualifying_services(services: pd.DataFrame, keys: _CaseKeys, d: pd.Timestamp,
                          params: dict[str, Any]) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
     """Per in-scope case: its active services in the coordination categories, one per name (compared
-    stripped and casefolded; the first row's name shown, stripped), in name order; how many; and
+    stripped and casefolded; the least spelling shown, stripped), in name order; how many; and
     how many of them have run at least ``long_term_days`` (any row of the name)."""
     cats = [x for x in params["coordination_categories"] if x not in ("fastlege", "helsesykepleier")]
     sel = (_active(services["start_date"], services["end_date"], d)
@@ -302,8 +310,14 @@ def _qualifying_services(services: pd.DataFrame, keys: _CaseKeys, d: pd.Timestam
     starts = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1]))) if len(group) else order
     g_case = case[order][starts]
     g_long = np.logical_or.reduceat(long[order], starts) if len(starts) else np.zeros(0, dtype=bool)
-    shown = _objects([str(v).strip() for v in names])
-    g_names = shown[name_codes[order][starts]].tolist()
+    # each name shown in its least spelling (by code point), so the order of the rows cannot choose it
+    spelling: dict[int, str] = {}
+    for r, v in zip(key_rank.tolist(), names, strict=True):
+        if r >= 0:
+            text = str(v).strip()
+            spelling[r] = min(spelling.get(r, text), text)
+    shown = _objects([spelling.get(r, "") for r in range(int(key_rank.max(initial=-1)) + 1)])
+    g_names = shown[rank[order][starts]].tolist()
     lo = np.searchsorted(g_case, keys.cases, "left")
     hi = np.searchsorted(g_case, keys.cases, "right")
     lists = [g_names[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
@@ -369,7 +383,7 @@ def _coordinator_facts(coordinators: pd.DataFrame, assignments: pd.DataFrame, ke
 
 
 def _natural_ranks(keys: _CaseKeys, case: np.ndarray) -> np.ndarray:
-    """Per entry of ``case`` (keys): its id's rank in ``natural_key`` order, equal keys equal rank."""
+    """Per entry of ``case`` (keys): its id's rank in ``natural_key`` order (distinct ids, distinct ranks)."""
     distinct, where = np.unique(case, return_inverse=True)
     texts = keys.uniques[distinct - 1]
     rank = _usual_natural_ranks(texts)
@@ -386,7 +400,8 @@ def _natural_ranks(keys: _CaseKeys, case: np.ndarray) -> np.ndarray:
 
 def _usual_natural_ranks(texts: np.ndarray) -> np.ndarray | None:
     """``natural_key`` ranks (equal keys equal rank) computed column-wise, when every text has the
-    usual shape: ASCII, some non-digits then 1 to 18 digits ('K-17', key ('K-', 17, '')); else None."""
+    usual shape: ASCII, some non-digits then 1 to 18 digits ('K-17', key (('K-', 17, ''), 'K-17')); else None.
+    Ties in prefix and number ('K-9', 'K-09') go by the text, as in the key."""
     if not len(texts) or pd.api.types.infer_dtype(texts, skipna=False) != "string":
         return None
     fixed = texts.astype(str)  # fixed-width code points; trailing NULs would be lost, hence the length check
@@ -406,10 +421,10 @@ def _usual_natural_ranks(texts: np.ndarray) -> np.ndarray | None:
         number = np.where(digit[:, j], number * 10 + (points[:, j] - 48), number)
     _, prefix = np.unique(np.char.rstrip(fixed, "0123456789"), return_inverse=True)
     prefix = prefix.reshape(-1)
-    order = np.lexsort((number, prefix))
+    order = np.lexsort((fixed, number, prefix))
     step = np.ones(len(order), dtype=np.int64)
     step[0] = 0
-    step[1:] = (prefix[order][1:] != prefix[order][:-1]) | (number[order][1:] != number[order][:-1])
+    step[1:] = fixed[order][1:] != fixed[order][:-1]
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.cumsum(step)
     return rank

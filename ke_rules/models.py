@@ -13,8 +13,8 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .controls import escape_json_controls
-from .privacy import mask_identity_numbers
-from .values import ProblemCode
+from .privacy import mask_and_clip
+from .values import ProblemCode, show_hidden
 
 __all__ = [
     "Severity",
@@ -72,6 +72,8 @@ class Basis(BaseModel):
     url: str | None = None
 
 
+SHOWN_CHARS = 200  # an input problem shows at most this much of a value (then "…")
+
 PROBLEM_TEXT: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.REQUIRED_EMPTY: ("påkrevd verdi mangler", "required value is empty"),
     ProblemCode.NOT_A_DATE: ("ikke en dato (skriv 31.12.2025 eller 2025-12-31)", "not a date (write 31.12.2025 or 2025-12-31)"),
@@ -82,7 +84,7 @@ PROBLEM_TEXT: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.NOT_AN_INT: ("ikke et helt tall", "not a whole number"),
     ProblemCode.NEGATIVE_INT: ("negativt tall", "negative number"),
     ProblemCode.NOT_IN_LIST: ("ikke en av de tillatte verdiene", "not one of the allowed values"),
-    ProblemCode.NOT_A_VALUE: ("ikke en enkeltverdi", "not a single value"),
+    ProblemCode.NOT_A_VALUE: ("ikke en enkeltverdi som kan brukes her (f.eks. ja/nei der en id skal stå)", "not a single value that can be used here (e.g. yes/no where an id belongs)"),
     ProblemCode.DUPLICATE_ID: ("id-en finnes på en tidligere rad; den første raden beholdes", "id repeats an earlier row's; the first row is kept"),
     ProblemCode.UNKNOWN_CASE: ("saken finnes ikke i tabellen cases", "case not found in the cases table"),
     ProblemCode.CASE_SET_ASIDE: ("saken er satt til side på grunn av feil", "the case was set aside for an error"),
@@ -124,12 +126,12 @@ class InputProblem(BaseModel):
     @field_validator("table", "column", "value", "detail", mode="before")
     @classmethod
     def _mask(cls, v: Any) -> Any:
+        """Shown safely: invisible characters and half characters escaped, identity numbers masked,
+        and only then cut to ``SHOWN_CHARS`` (a cut first could leave most of a number unmasked)."""
         if v is None:
             return None
         text = v if isinstance(v, str) else str(v)
-        if len(text) > 200:
-            text = text[:200] + "…"
-        return mask_identity_numbers(text)
+        return mask_and_clip(show_hidden(text), SHOWN_CHARS)
 
     def text(self, lang: str = "nb") -> str:
         base = PROBLEM_TEXT[self.code][0 if lang == "nb" else 1]

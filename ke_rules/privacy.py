@@ -1,10 +1,11 @@
 """Personal identity numbers never reach an output.
 
 A Norwegian fødselsnummer, D-number or H-number is 11 digits, optionally written
-with a space after the sixth. Two jobs are kept apart here:
+with a space, a hyphen or a dot after the sixth (``DDMMYY NNNNN``, ``DDMMYY-NNNNN``,
+``DDMMYY.NNNNN``). Two jobs are kept apart here:
 
 **Masking is broad.** :func:`mask_identity_numbers` masks every run of 11 digits
-(or 6 + space + 5), whether or not its check digits are valid: a mistyped number is
+(or 6 + space, hyphen or dot + 5), whether or not its check digits are valid: a mistyped number is
 still someone's number, and a masked harmless value costs less than a leaked
 identity. It also masks a run of exactly 10 digits whose zero-padded form *is* a valid
 number: Excel drops the leading zero of a number typed into a General cell, so
@@ -63,12 +64,14 @@ __all__ = [
     "scan_cells",
     "scan_sheets",
     "identity_number_problems",
+    "mask_and_clip",
 ]
 
 IdentityKind = Literal["fødselsnummer", "d-nummer", "h-nummer"]
 
-# an 11-digit run (6 + optional space + 5), or a 10-digit run that may have lost its leading zero
-_PNR = re.compile(r"(?<!\d)(?:(\d{6}) ?(\d{5})|(\d{10}))(?!\d)")
+# an 11-digit run (6 + an optional space, hyphen or dot + 5), or a 10-digit run that may have lost its leading zero
+_PNR = re.compile(r"(?<!\d)(?:(\d{6})[ .-]?(\d{5})|(\d{10}))(?!\d)")
+_SEPARATORS = np.array([ord(" "), ord("-"), ord(".")], dtype=np.uint32)  # what may stand between 6 and 5 digits
 _MASK = "***********"
 
 _W1 = np.array([3, 7, 6, 1, 8, 9, 4, 5, 2], dtype=np.int64)
@@ -109,8 +112,8 @@ def _ascii(digits: str) -> str:
 
 
 def _digits(text: str) -> str | None:
-    """The 11 digits of ``text`` (11 digits, or 6 + one space + 5), else None."""
-    if len(text) == 12 and text[6] == " ":
+    """The 11 digits of ``text`` (11 digits, or 6 + one space, hyphen or dot + 5), else None."""
+    if len(text) == 12 and text[6] in " -.":
         text = text[:6] + text[7:]
     if len(text) != 11 or not text.isdecimal():
         return None
@@ -120,7 +123,7 @@ def _digits(text: str) -> str | None:
 def kind_of_identity_number(digits: str) -> IdentityKind | None:
     """``"fødselsnummer"``, ``"d-nummer"`` or ``"h-nummer"`` when ``digits`` is a valid number, else None.
 
-    ``digits`` is 11 digits, optionally with one space after the sixth (surrounding
+    ``digits`` is 11 digits, optionally with one space, hyphen or dot after the sixth (surrounding
     whitespace is ignored). Date and both check digits are checked, including the
     check-digit rule for numbers issued from 2032 (see the module docstring).
     """
@@ -145,7 +148,7 @@ def _mask_match(m: re.Match[str]) -> str:
 
 
 def mask_identity_numbers(text: str) -> str:
-    """Replace every 11-digit run (optionally 6+space+5) with asterisks.
+    """Replace every 11-digit run (optionally 6 + space, hyphen or dot + 5) with asterisks.
 
     A 10-digit run is masked too when it is a valid number once its lost leading
     zero is put back; any other 10- or 12-digit run is left as it is.
@@ -159,7 +162,7 @@ def mask_many(texts: Sequence[str]) -> list[str]:
     """:func:`mask_identity_numbers` over many texts, with the regex run only where it can match.
 
     One numpy pass over the joined texts finds the runs the regex masks (exactly 10 or
-    11 digits, or 6 digits, a space and 5), and only texts with such a run go through
+    11 digits, or 6 digits, a space, hyphen or dot, and 5), and only texts with such a run go through
     the regex; the rest are returned as they are. Same result as masking each text, at
     a fraction of the cost for the hundreds of thousands of messages of a national run.
     """
@@ -170,16 +173,38 @@ def mask_many(texts: Sequence[str]) -> list[str]:
     if len(separators) != len(texts) - 1:  # a NUL inside a text: mask each one
         return [mask_identity_numbers(t) for t in texts]
     lengths = stops - starts
-    # the regex's runs: exactly 10 or 11 digits, or exactly 6, one space, exactly 5
+    # the regex's runs: exactly 10 or 11 digits, or exactly 6, one space, hyphen or dot, exactly 5
     hits = starts[(lengths == 10) | (lengths == 11)]
     if len(starts) > 1:
         pair = (lengths[:-1] == 6) & (lengths[1:] == 5) & (starts[1:] == stops[:-1] + 1)
-        pair[pair] = cp[stops[:-1][pair]] == 32
+        pair[pair] = np.isin(cp[stops[:-1][pair]], _SEPARATORS)
         hits = np.concatenate([hits, starts[:-1][pair]])
     out = list(texts)
     for i in np.unique(np.searchsorted(separators, hits)).tolist():
         out[i] = mask_identity_numbers(out[i])
     return out
+
+
+_RUN_CHARACTER = re.compile(r"[\d*]")  # a digit, or an asterisk of a mask
+
+
+def mask_and_clip(text: str, limit: int) -> str:
+    """``text`` masked, then cut to at most ``limit`` characters and "…" when longer.
+
+    Masking comes first: a cut first could end inside a number and leave too few of its
+    digits for the masking to see (ten of eleven stay readable). The cut then never falls
+    inside a run of digits or asterisks, but before it, so it neither leaves part of a long
+    number nor shows a mask that looks shorter than the number it hides.
+    """
+    text = mask_identity_numbers(text)
+    if len(text) <= limit:
+        return text
+    cut = limit
+    is_run = _RUN_CHARACTER.match
+    if is_run(text, cut):
+        while cut > 0 and is_run(text, cut - 1):
+            cut -= 1
+    return text[:cut] + "…"
 
 
 def looks_like_identity_number(text: str) -> bool:
@@ -202,7 +227,7 @@ def _valid_runs(texts: Sequence[str], ends: np.ndarray) -> np.ndarray:
     """Index (into ``texts``) of each valid identity number found in ``texts``; one entry per number.
 
     The same runs as the masking regex: a run of exactly 11 digits, 6 digits + one
-    space + 5 digits, or exactly 10 digits (zero-padded), each bounded by non-digits.
+    space, hyphen or dot + 5 digits, or exactly 10 digits (zero-padded), each bounded by non-digits.
     Found with numpy over the code points of the newline-joined text (``ends``: the
     offset just past each text in it), so no Python code runs per cell or per match.
     """
@@ -214,7 +239,8 @@ def _digit_runs(joined: str) -> tuple[np.ndarray, dict[int, int], np.ndarray, np
     """The code array of ``joined``, its non-ASCII digits (code -> value), and each digit run's start and stop.
 
     ASCII text is read as bytes (a quarter of the memory of code points); other text as
-    UTF-32 code points, so digits of other scripts count as the regex's \\d counts them.
+    UTF-32 code points, so digits of other scripts count as the regex's \\d counts them (a
+    lone surrogate, half a character from another program, is passed through as its code).
     """
     if joined.isascii():
         cp = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
@@ -256,7 +282,7 @@ def _valid_starts(joined: str) -> tuple[np.ndarray, np.ndarray]:
         where.append(ten)
     if len(starts) > 1:
         six = np.flatnonzero((lengths[:-1] == 6) & (lengths[1:] == 5) & (starts[1:] == stops[:-1] + 1))
-        six = six[cp[stops[six]] == 32]  # the one character between is a space
+        six = six[np.isin(cp[stops[six]], _SEPARATORS)]  # the one character between: space, hyphen or dot
         if len(six):
             rows.append(np.concatenate([value(starts[six][:, None] + np.arange(6)),
                                         value(starts[six + 1][:, None] + np.arange(5))], axis=1))
@@ -271,7 +297,7 @@ def scan_cells(cells: Iterable[object]) -> int:
     """How many of ``cells`` hold a valid identity number.
 
     Text cells are searched for the runs :func:`mask_identity_numbers` masks (11
-    digits, 6 + space + 5, and 10 digits that are valid once the lost leading zero is
+    digits, 6 + space, hyphen or dot + 5, and 10 digits that are valid once the lost leading zero is
     put back); whole-number cells of 10 or 11 digits (Excel, JSON) are read
     zero-padded to 11 digits. Dates, booleans and empty cells are skipped. Everything
     after the split by cell type is vectorised.

@@ -37,6 +37,7 @@ from .models import (
 from .privacy import mask_identity_numbers, mask_many
 from .ruleset import Rule, Ruleset
 from .validate import Snapshot
+from .values import show_hidden
 
 __all__ = ["build_report", "LOCAL_ROUTINE_NOTE"]
 
@@ -197,8 +198,9 @@ def _rule_findings(rule: Rule, frame: pd.DataFrame, rows: np.ndarray, severities
         setattr_(finding, "__pydantic_private__", None)
         append(finding)
 
-    # the report's order within one rule: severity, then natural subject id (a stable sort, as before)
-    keys = [natural_key(sid) for sid in masked_ids]
+    # the report's order within one rule: severity, then natural subject id; ids that mask alike
+    # (two identity numbers) by the id itself, so the input's row order never decides
+    keys = [(natural_key(m), i) for m, i in zip(masked_ids, ids, strict=True)]
     by_rank: dict[int, list[Finding]] = {}
     for j in sorted(range(n), key=keys.__getitem__):
         by_rank.setdefault(SEVERITY_ORDER[sev[j]], []).append(findings[j])
@@ -242,7 +244,8 @@ def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation:
     measures.sort(key=lambda m: m.rule_id)
 
     problems = [p.model_copy(update={"problem": p.text(lang)}) for p in snapshot.problems + facts.problems]
-    problems.sort(key=lambda p: (_PROBLEM_ORDER[p.severity], p.table, p.row or 0, p.column or "", p.code.value))
+    problems.sort(key=lambda p: (_PROBLEM_ORDER[p.severity], p.table, p.row or 0, p.column or "", p.code.value,
+                                 p.value or "", p.detail or ""))
 
     open_ = [f for f in findings if f.status == "open"]
     by_severity = {"high": 0, "medium": 0, "low": 0}
@@ -254,7 +257,8 @@ def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation:
         lang=lang,  # type: ignore[arg-type]
         ruleset=RulesetInfo(name=ruleset.name, extends=ruleset.extends, sha256=ruleset.sha256,
                             params=dict(sorted(ruleset.params.items()))),
-        input=InputInfo(source=mask_identity_numbers(snapshot.source), sha256=snapshot.sha256, tables=snapshot.counts),
+        input=InputInfo(source=mask_identity_numbers(show_hidden(snapshot.source)), sha256=snapshot.sha256,
+                        tables=snapshot.counts),
         summary=Summary(findings=len(open_), waived=len(findings) - len(open_), by_severity=by_severity),
         measures=measures,
         findings=findings,
@@ -268,12 +272,13 @@ def _coordinator_load(facts: Facts) -> list[CoordinatorLoad]:
     frame = facts.frames.get("coordinator")
     if frame is None or frame.empty:
         return []
-    ids = mask_many(frame["_id"].astype(str).tolist())
-    rows = [(i, int(n), int(lim))
-            for i, n, lim in zip(ids, frame["active_cases"].tolist(), frame["limit"].tolist(), strict=True)]
-    rows.sort(key=lambda r: natural_key(r[0]))
+    raw = frame["_id"].astype(str).tolist()
+    ids = mask_many(raw)
+    rows = [(natural_key(i), r, i, int(n), int(lim)) for i, r, n, lim in zip(
+        ids, raw, frame["active_cases"].tolist(), frame["limit"].tolist(), strict=True)]
+    rows.sort(key=lambda row: row[:2])  # ids that mask alike by the id itself
     return [_construct(CoordinatorLoad, {"coordinator_id": i, "active_cases": n, "limit": lim})
-            for i, n, lim in rows]
+            for _, _, i, n, lim in rows]
 
 
 _M = TypeVar("_M", bound=BaseModel)

@@ -89,17 +89,20 @@ def _check_table(
         parsed = parse_column(raw[col.name], col.kind, col.enum)
         failed = parsed.failure.notna().to_numpy()
         values = parsed.values
+        cells = raw[col.name]
+        for i in parsed.invisible.tolist():  # taken out, the rest of the value is used: a warning
+            problems.append(_problem(rt.name, rows[i], col.name, cells.iat[i], ProblemCode.INVISIBLE_CHARACTER,
+                                     Severity.warning))
+        severity = Severity.error if col.required else Severity.warning
+        for i in np.flatnonzero(failed):
+            code = parsed.failure.iat[i]
+            detail = _allowed(col.enum) if code == ProblemCode.NOT_IN_LIST else None
+            problems.append(_problem(rt.name, rows[i], col.name, cells.iat[i], code, severity, detail))
         if col.required:
             for i in np.flatnonzero(parsed.empty & ~failed):
                 problems.append(_problem(rt.name, rows[i], col.name, None, ProblemCode.REQUIRED_EMPTY, Severity.error))
-            for i in np.flatnonzero(failed):
-                problems.append(_problem(rt.name, rows[i], col.name, raw[col.name].iat[i],
-                                         parsed.failure.iat[i], Severity.error, _allowed(col.enum)))
             aside |= parsed.empty | failed
         else:
-            for i in np.flatnonzero(failed):
-                problems.append(_problem(rt.name, rows[i], col.name, raw[col.name].iat[i],
-                                         parsed.failure.iat[i], Severity.warning, _allowed(col.enum)))
             if failed.any():
                 values = values.copy()
                 values[failed] = None if values.dtype == object else pd.NA

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
@@ -19,7 +20,8 @@ import pandas as pd
 
 from .vocabulary import BOOL_WORDS, ENUM_SYNONYMS, normalise_name
 
-__all__ = ["ProblemCode", "Parsed", "parse_column", "is_empty", "cell_text"]
+__all__ = ["ProblemCode", "Parsed", "parse_column", "is_empty", "cell_text", "show_hidden", "EXCEL_ERRORS",
+           "INT_MAX"]
 
 
 class ProblemCode(StrEnum):
@@ -59,13 +61,89 @@ class ProblemCode(StrEnum):
     MERGED_CELLS = "merged_cells"  # merged cells in a sheet's rows; the value applies to each row covered
 
 
+# Excel's error values as a cell or a CSV export holds them: English (what an xlsx file stores
+# whatever the language of the Excel that wrote it) and the Norwegian spellings a Norwegian
+# Excel writes into a CSV export (#I/T, #VERDI!, #NAVN?; the rest are spelled as in English)
+EXCEL_ERRORS = frozenset({
+    "#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA",
+    "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#EXTERNAL!", "#PYTHON!",
+    "#I/T", "#VERDI!", "#NAVN?",
+})
+
+# The largest whole number taken in an int column. The contract's only int column is a count of
+# cases a coordinator has agreed to carry (int >= 0); a million is far above any caseload yet
+# keeps every count well inside int64 and exact as a float, so nothing downstream can overflow.
+INT_MAX = 1_000_000
+
+# Unicode's format characters (category Cf: zero-width space and joiners, word joiner, BOM,
+# soft hyphen, bidi marks and isolates, tag characters ...), as of Unicode 15; a test checks the
+# ranges against the running Python's unicodedata. They are invisible, so an id holding one looks
+# like another id and is not.
+_FORMAT_RANGES = [
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F), (0x0890, 0x0891),
+    (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+]
+_SURROGATES = (0xD800, 0xDFFF)  # half of a character: only a lone one can be in a str
+FORMAT_CHARACTERS = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _FORMAT_RANGES) + "]")
+_HIDDEN = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in [*_FORMAT_RANGES, _SURROGATES]) + "]")
+_LONE_SURROGATE = re.compile(f"[{chr(_SURROGATES[0])}-{chr(_SURROGATES[1])}]")
+_HIDDEN_CODES = np.zeros(0x110000, dtype=bool)  # per code point: a format character or a surrogate
+for _a, _b in [*_FORMAT_RANGES, _SURROGATES]:
+    _HIDDEN_CODES[_a:_b + 1] = True
+
+
+def _hidden_at(joined: str) -> np.ndarray:
+    """Offsets in ``joined`` of its format characters and lone surrogates, found without a Python loop.
+
+    Text of Latin-1 characters only (Norwegian text) can hold just the soft hyphen; other text
+    is looked at as code points with numpy (a regex scan costs several times more).
+    """
+    try:
+        joined.encode("latin-1")
+    except UnicodeEncodeError:
+        cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        wide = np.flatnonzero(cp >= 0xAD)
+        return wide[_HIDDEN_CODES[cp[wide]]]
+    if "\xad" not in joined:
+        return _NO_POSITIONS
+    return np.array([m.start() for m in re.finditer("\xad", joined)], dtype=np.int64)
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return f"\\u{c:04x}" if c <= 0xFFFF else f"\\U{c:08x}"
+
+
+def show_hidden(text: str) -> str:
+    """``text`` with its format characters and lone surrogates written as escapes (``S-1\\u200b``).
+
+    Used for every text an input problem shows, so an invisible character can be seen and
+    half a character cannot break an output. When taking them out would leave a run the
+    identity-number masking masks (``0101901\\u200b2345``), they are taken out instead, so
+    the escape cannot split a number and keep it from being masked.
+    """
+    if text.isascii() or not _HIDDEN.search(text):
+        return text
+    from .privacy import mask_identity_numbers
+
+    escaped = _HIDDEN.sub(_escape, text)
+    bare = _HIDDEN.sub("", text)
+    if mask_identity_numbers(bare).count("*") > mask_identity_numbers(escaped).count("*"):
+        return bare
+    return escaped
+
+
 @dataclass
 class Parsed:
-    """A parsed column: values (empty where empty or invalid) and the failure per cell."""
+    """A parsed column: values (empty where empty or invalid), the failure per cell, and the
+    positions of cells that had invisible characters removed (a warning each)."""
 
     values: pd.Series
     empty: np.ndarray  # bool: the cell was empty
     failure: pd.Series  # object: ProblemCode where the cell was present but invalid, else None
+    invisible: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 # cell type codes: one small int per cell, so masks are numpy comparisons
@@ -85,8 +163,10 @@ class _Cells:
 
     cells: np.ndarray  # object
     types: np.ndarray  # int8 type code per cell
-    text: np.ndarray  # object: the trimmed text of each string cell, None elsewhere
+    text: np.ndarray  # object: the trimmed text of each string cell (format characters removed), None elsewhere
     empty: np.ndarray  # bool
+    invisible: np.ndarray  # int: positions of string cells that held format characters (removed in text)
+    flagged: dict[int, ProblemCode]  # position -> failure every kind shares: an Excel error, invalid text
 
     @property
     def strings(self) -> np.ndarray:
@@ -111,26 +191,71 @@ def _types(cells: np.ndarray) -> np.ndarray:
     return np.fromiter((get(type(v), T_OTHER) for v in cells), dtype=np.int8, count=len(cells))
 
 
-def _look(raw: pd.Series) -> _Cells:
+_NO_POSITIONS = np.zeros(0, dtype=np.int64)
+
+
+def _look(raw: pd.Series, clean: bool = True) -> _Cells:
+    """Look at a column once. With ``clean``, format characters are taken out of the texts and
+    Excel errors and lone surrogates flagged; without, texts are only trimmed."""
     cells = raw.to_numpy(dtype=object)
     types = _types(cells)
     n = len(cells)
     text = np.full(n, None, dtype=object)
     empty = types == T_EMPTY
     is_str = np.flatnonzero(types == T_STR)
+    invisible, flagged = _NO_POSITIONS, {}
     if len(is_str) == n and n:  # all text (CSV, most JSON columns): no positions to gather or scatter
         text = cells if not _needs_trim(cells) else np.fromiter(map(str.strip, cells), dtype=object, count=n)
-        return _Cells(cells=cells, types=types, text=text, empty=text == "")
+        if clean:
+            text, invisible, flagged = _odd_text(text)
+        return _Cells(cells=cells, types=types, text=text, empty=text == "", invisible=invisible, flagged=flagged)
     if len(is_str):
         strings = cells[is_str]
         trimmed = strings if not _needs_trim(strings) else np.fromiter(
             map(str.strip, strings), dtype=object, count=len(is_str))
+        if clean:
+            trimmed, invisible, flagged = _odd_text(trimmed)
+            invisible = is_str[invisible]
+            flagged = {int(is_str[i]): code for i, code in flagged.items()}
         text[is_str] = trimmed
         empty[is_str] = trimmed == ""
     is_float = np.flatnonzero(types == T_FLOAT)
     if len(is_float):
         empty[is_float] = pd.isna(cells[is_float])
-    return _Cells(cells=cells, types=types, text=text, empty=empty)
+    return _Cells(cells=cells, types=types, text=text, empty=empty, invisible=invisible, flagged=flagged)
+
+
+def _odd_text(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, ProblemCode]]:
+    """Trimmed texts with format characters taken out; where that happened; and the cells that are
+    an Excel error value or hold a lone surrogate.
+
+    Only the rare path costs: format characters and surrogates are non-ASCII, so one
+    ``isascii`` over the joined column clears most columns, and one numpy pass over the
+    joined text the rest; only cells with a hit are looked at one by one. Excel errors start with
+    '#', so the set lookup runs only when one is there.
+    """
+    flagged: dict[int, ProblemCode] = {}
+    invisible = _NO_POSITIONS
+    joined = "\x00".join(texts)
+    hits = _NO_POSITIONS if joined.isascii() else _hidden_at(joined)
+    if len(hits):
+        ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)  # past each NUL
+        odd = np.unique(np.searchsorted(ends, hits, side="right")).tolist()
+        if odd:
+            texts = texts.copy()
+            found = []
+            for i in odd:
+                if _LONE_SURROGATE.search(texts[i]):
+                    flagged[i] = ProblemCode.INVALID_TEXT
+                else:
+                    texts[i] = FORMAT_CHARACTERS.sub("", texts[i]).strip()
+                    found.append(i)
+            invisible = np.array(found, dtype=np.int64)
+    if "#" in joined:
+        errors = np.flatnonzero(pd.Series(texts, dtype=object).isin(EXCEL_ERRORS).to_numpy())
+        for i in errors.tolist():
+            flagged[i] = ProblemCode.EXCEL_ERROR
+    return texts, invisible, flagged
 
 
 _ASCII_SPACE = np.array([ord(c) for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"], dtype=np.uint8)
@@ -156,8 +281,12 @@ def _needs_trim(strings: np.ndarray) -> bool:
 
 
 def is_empty(raw: pd.Series) -> np.ndarray:
-    """Empty = None, NaN float, or a text that is blank after trimming."""
-    return _look(raw).empty
+    """Empty = None, NaN float, or a text that is blank after trimming.
+
+    A text of invisible characters only is not empty here: the row is read, and the cell is
+    reported (taken as empty, with a warning) rather than the row skipped unseen.
+    """
+    return _look(raw, clean=False).empty
 
 
 def _nan_like(v: object) -> bool:
@@ -265,27 +394,38 @@ def _parse_int(c: _Cells) -> tuple[np.ndarray, np.ndarray]:
     failure = np.full(n, None, dtype=object)
     present = np.flatnonzero(~c.empty)
     if len(present) and (c.types[present] == T_INT).all():  # the usual JSON case: whole numbers already
-        nums = c.cells[present].astype(np.int64)
-        neg = nums < 0
-        values[present[~neg]] = nums[~neg]
-        failure[present[neg]] = ProblemCode.NEGATIVE_INT
-        return values, failure
+        try:
+            nums = c.cells[present].astype(np.int64)
+        except OverflowError:  # a JSON integer beyond 64 bits: looked at one by one below
+            pass
+        else:
+            neg = nums < 0
+            big = nums > INT_MAX
+            ok = ~neg & ~big
+            values[present[ok]] = nums[ok]
+            failure[present[neg]] = ProblemCode.NEGATIVE_INT
+            failure[present[big]] = ProblemCode.INT_OUT_OF_RANGE
+            return values, failure
     for i in present:
         v = c.cells[i]
         num: float | int | None = None
-        if isinstance(v, bool):
+        if isinstance(v, bool | np.bool_):
             num = None
-        elif isinstance(v, int) or isinstance(v, float) and not _nan_like(v):
+        elif isinstance(v, int | np.integer):
+            num = int(v)
+        elif isinstance(v, float) and not math.isnan(v):
             num = v
         elif isinstance(v, str):
             try:
-                num = float(v.strip().replace(",", "."))
+                num = float(c.text[i].replace(",", "."))
             except ValueError:
                 num = None
-        if num is None or _nan_like(num) or float(num) != int(num):
-            failure[i] = ProblemCode.NOT_AN_INT
-        elif int(num) < 0:
+        if num is None or isinstance(num, float) and (math.isnan(num) or math.isfinite(num) and not num.is_integer()):
+            failure[i] = ProblemCode.NOT_AN_INT  # text, or a fraction
+        elif num < 0:
             failure[i] = ProblemCode.NEGATIVE_INT
+        elif num > INT_MAX:  # also 1e30 and 1e400 (infinite as a float): whole, but no count
+            failure[i] = ProblemCode.INT_OUT_OF_RANGE
         else:
             values[i] = int(num)
     return values, failure
@@ -302,7 +442,8 @@ def cell_text(v: object) -> str | None:
     if isinstance(v, float):
         if _nan_like(v):
             return None
-        return str(int(v)) if v.is_integer() else repr(v)
+        # beyond 2**53 a float's integer digits are not what was written: keep its own short form (1e+30)
+        return str(int(v)) if v.is_integer() and abs(v) <= 2**53 else repr(v)
     if isinstance(v, dt.datetime):
         return v.date().isoformat() if v.time() == dt.time() else v.isoformat()
     if isinstance(v, dt.date):
@@ -340,7 +481,13 @@ _DTYPES = {"date": "datetime64[s]", "bool": "boolean", "int": "Int64"}
 
 
 def parse_column(raw: pd.Series, kind: str, enum: str | None = None) -> Parsed:
-    """Parse one raw column by the kind of the input contract."""
+    """Parse one raw column by the kind of the input contract.
+
+    Whatever the kind, an Excel error value (``#N/A``) is ``excel_error`` and a text holding
+    half a character (a lone surrogate) is ``invalid_text``; format characters are taken out of
+    every text before it is parsed (``Parsed.invisible`` says where). In an id column a
+    boolean (JSON ``true``) is ``not_a_value``: it is not an id anyone wrote.
+    """
     c = _look(raw)
     if kind == "date":
         values, failure = _parse_date(c)
@@ -353,5 +500,13 @@ def parse_column(raw: pd.Series, kind: str, enum: str | None = None) -> Parsed:
         values, failure = _parse_enum(c, enum)
     else:  # id, text
         values, failure = _parse_text(c)
+        if kind == "id":
+            booleans = np.flatnonzero(c.types == T_BOOL)
+            failure[booleans] = ProblemCode.NOT_A_VALUE
+            values[booleans] = None
+    if c.flagged:
+        at = np.fromiter(c.flagged, dtype=np.int64, count=len(c.flagged))
+        failure[at] = np.array(list(c.flagged.values()), dtype=object)
+        values[at] = np.datetime64("NaT") if values.dtype.kind == "M" else None
     return Parsed(values=pd.Series(values, index=raw.index, dtype=_DTYPES.get(kind, object)), empty=c.empty,
-                  failure=pd.Series(failure, index=raw.index, dtype=object))
+                  failure=pd.Series(failure, index=raw.index, dtype=object), invisible=c.invisible)

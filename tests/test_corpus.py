@@ -81,8 +81,8 @@ def _problems(report: dict[str, Any]) -> list[list[Any]]:
 
 def _planted_spellings() -> list[str]:
     out = []
-    for n in M.PLANTED:
-        out += [n, f"{n[:6]} {n[6:]}"]
+    for n in M.PLANTED:  # every written form, and the ten digits a cut or a lost leading zero leaves
+        out += [n, f"{n[:6]} {n[6:]}", f"{n[:6]}-{n[6:]}", f"{n[:6]}.{n[6:]}", n[:10], n[1:]]
     out.append(M.FNR_LEADING_ZERO.lstrip("0"))  # a number cell drops the leading zero
     return out
 

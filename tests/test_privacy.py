@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -82,6 +83,8 @@ def test_the_generator_agrees_with_a_known_number():
     *[(n, "fødselsnummer") for n in NEW_2032],
     (number("410199", 2), "d-nummer"),              # a 2032-style D-number
     (f"{FNR[:6]} {FNR[6:]}", "fødselsnummer"),      # the spaced form
+    (f"{FNR[:6]}-{FNR[6:]}", "fødselsnummer"),      # DDMMYY-NNNNN
+    (f"{D_NR[:6]}.{D_NR[6:]}", "d-nummer"),         # DDMMYY.NNNNN
     (f"  {FNR}\n", "fødselsnummer"),                # surrounding whitespace
 ])
 def test_valid_numbers(digits, kind):
@@ -128,7 +131,10 @@ def _k1_remainder_4_or_more(date6: str) -> str:
     FNR + "1",                         # 12 digits
     f"{FNR[:6]}  {FNR[6:]}",           # two spaces
     f"{FNR[:5]} {FNR[5:]}",            # space in the wrong place
-    f"{FNR[:6]}-{FNR[6:]}",            # a dash is not the accepted form
+    f"{FNR[:6]}--{FNR[6:]}",           # two hyphens
+    f"{FNR[:5]}-{FNR[5:]}",            # hyphen in the wrong place
+    f"{FNR[:6]}/{FNR[6:]}",            # a slash is not one of the forms
+    f"{FNR[:6]}-{_bump(FNR, 10)[6:]}",  # hyphenated, wrong check digit
     "",
     "abcdefghijk",
 ])
@@ -160,6 +166,13 @@ def test_digits_of_other_scripts_are_read_as_digits():
 @pytest.mark.parametrize(("text", "expected"), [
     (f"Pasient {FNR} er innlagt", "Pasient *********** er innlagt"),
     (f"Pasient {FNR[:6]} {FNR[6:]}.", "Pasient ***********."),
+    (f"Pasient {FNR[:6]}-{FNR[6:]}.", "Pasient ***********."),
+    (f"fnr.{FNR[:6]}.{FNR[6:]}.", "fnr.***********."),
+    ("123456-12345", "***********"),                          # any 6-5 run with a hyphen: masked broadly
+    ("123456.12345", "***********"),
+    ("1234567-12345", "1234567-12345"),                       # 7 + 5: not the form
+    ("123456-123456", "123456-123456"),                       # 6 + 6
+    ("123456/12345", "123456/12345"),
     (f"fnr:{FNR};d-nr:{D_NR}", "fnr:***********;d-nr:***********"),
     (f"ab{FNR}cd", "ab***********cd"),
     (_bump(FNR, 10), "***********"),                          # invalid check digit: still masked
@@ -185,12 +198,14 @@ valid_numbers = st.builds(lambda d6, indiv, r: with_check_digits(f"{d6}{indiv:03
 
 
 @settings(max_examples=300, deadline=None)
-@given(n=valid_numbers, prefix=st.text(max_size=30), suffix=st.text(max_size=30), spaced=st.booleans())
-def test_a_valid_number_in_any_text_is_masked(n, prefix, suffix, spaced):
+@given(n=valid_numbers, prefix=st.text(max_size=30), suffix=st.text(max_size=30),
+       separator=st.sampled_from(["", " ", "-", "."]))
+def test_a_valid_number_in_any_text_is_masked(n, prefix, suffix, separator):
     assert is_identity_number(n)
     assume(not prefix[-1:].isdecimal() and not suffix[:1].isdecimal())  # else it is part of a longer run
     assume(n not in prefix + suffix)
-    written = f"{n[:6]} {n[6:]}" if spaced else n
+    written = f"{n[:6]}{separator}{n[6:]}"
+    assert is_identity_number(written)
     masked = mask_identity_numbers(prefix + written + suffix)
     assert n not in masked and written not in masked
 
@@ -199,15 +214,18 @@ def test_a_valid_number_in_any_text_is_masked(n, prefix, suffix, spaced):
 @given(n=valid_numbers)
 def test_valid_numbers_are_counted_in_text_and_as_whole_numbers(n):
     assert scan_cells([n, f"x {n} y", int(n), float(n), n[:9], None, True]) == 4
+    assert scan_cells([f"{n[:6]}-{n[6:]}", f"nr. {n[:6]}.{n[6:]}", f"{n[:6]} {n[6:]}", f"{n[:6]}/{n[6:]}"]) == 3
 
 
 @settings(max_examples=300, deadline=None)
 @given(parts=st.lists(st.one_of(valid_numbers, valid_numbers.map(lambda n: f"{n[:6]} {n[6:]}"),
-                                valid_numbers.map(lambda n: n[1:]), st.text(alphabet="0123456789 x-", max_size=14)),
+                                valid_numbers.map(lambda n: f"{n[:6]}-{n[6:]}"),
+                                valid_numbers.map(lambda n: f"{n[:6]}.{n[6:]}"),
+                                valid_numbers.map(lambda n: n[1:]), st.text(alphabet="0123456789 x-.", max_size=14)),
                       max_size=6))
 def test_counting_finds_exactly_the_valid_runs_masking_masks(parts):
     text = "".join(parts)
-    runs = [m.group(0).replace(" ", "") for m in privacy._PNR.finditer(text)]
+    runs = [re.sub("[ .-]", "", m.group(0)) for m in privacy._PNR.finditer(text)]
     expected = any(is_identity_number(r if len(r) == 11 else "0" + r) for r in runs)
     assert scan_cells([text]) == int(expected)
     if expected:
@@ -307,3 +325,36 @@ def test_input_problems_mask_table_and_column_too():
 def test_errors_never_carry_a_number(make):
     exc = make(FNR)
     assert FNR not in str(exc) and FNR not in repr(exc) and all(FNR not in str(a) for a in exc.args)
+
+
+# --- a cut never leaves a number readable
+
+
+def test_a_number_at_the_cut_is_masked_before_the_value_is_cut():
+    for at in range(185, 201):
+        for written in (FNR, f"{FNR[:6]}-{FNR[6:]}", f"{FNR[:6]}.{FNR[6:]}", f"{FNR[:6]} {FNR[6:]}", FNR[1:]):
+            value = "x" * at + written + " og mer tekst"
+            shown = InputProblem(table="cases", row=2, column="merknad", value=value,
+                                 code=ProblemCode.NOT_A_DATE, severity=Severity.warning).value
+            assert shown is not None and len(shown) <= 201 and shown.endswith("…")
+            digits = re.findall(r"\d+", shown)
+            assert not digits, (at, written, shown)  # neither the number nor a part of it
+            assert not re.search(r"\*+…$", shown) or shown.endswith("*" * 11 + "…") or shown.endswith(
+                "*" * 10 + "…"), shown  # a mask is shown whole or not at all
+
+
+@pytest.mark.parametrize(("text", "limit", "expected"), [
+    ("abc", 5, "abc"),
+    ("abcdefgh", 5, "abcde…"),
+    (f"ab {FNR} cd", 5, "ab …"),                  # the cut falls in the mask: before it
+    (f"ab {FNR} cd", 14, "ab ***********…"),      # the whole mask fits
+    ("ab 123456789012345 cd", 8, "ab …"),         # no part of a long digit run
+    ("1234567890123", 5, "…"),
+])
+def test_mask_and_clip(text, limit, expected):
+    assert privacy.mask_and_clip(text, limit) == expected
+
+
+def test_a_lone_surrogate_is_counted_around_and_does_not_break_the_scan():
+    assert scan_cells([f"S-\ud83d {FNR}", "\ud83d"]) == 1
+    assert privacy.mask_many([f"S-\ud83d {FNR}", "x"]) == ["S-\ud83d ***********", "x"]

@@ -21,6 +21,7 @@ from ke_rules.report import _coordinator_load, _finding, _template_column, _text
 
 FNR = "01019912368"
 pieces = st.one_of(st.text(max_size=8), st.sampled_from([FNR, "010199 12368", "1019912368", "٠١٠١٩٩١٢٣٦٨",
+                                                         "010199-12368", "010199.12368", "-", ".", " ", "\ud83d",
                                                          "S-123456", "123456", "12345678901234", "\x00", "æøå"]))
 texts = st.lists(st.lists(pieces, max_size=5).map("".join), max_size=20)
 

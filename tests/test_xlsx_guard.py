@@ -251,8 +251,8 @@ def test_excel_error_cells_become_problems_with_their_text(tmp_path):
         ["S-2", M.Raw('<c r="{ref}" t="e"><v>#REF!</v></c>'), True]])]))
     snap = ke_rules.load_snapshot(path)
     got = {(p.row, p.column, p.code.value, p.value) for p in snap.problems if p.table == "cases"}
-    assert got == {(2, "opened_on", "not_a_date", "#N/A"), (2, "wants_coordinator", "not_a_bool", "#DIV/0!"),
-                   (3, "opened_on", "not_a_date", "#REF!")}
+    assert got == {(2, "opened_on", "excel_error", "#N/A"), (2, "wants_coordinator", "excel_error", "#DIV/0!"),
+                   (3, "opened_on", "excel_error", "#REF!")}
 
 
 # --- the used range

@@ -70,7 +70,10 @@ FNR_A = identity_number("010190")  # born 1 January 1990
 FNR_B = identity_number("150585", 400)  # born 15 May 1985
 DNR = identity_number("410190", 200)  # a D-number (day + 40)
 FNR_LEADING_ZERO = identity_number("050590", 300)  # born 5 May 1990: Excel drops the leading 0
-PLANTED = [FNR_A, FNR_B, DNR, FNR_LEADING_ZERO]
+FNR_HYPHEN = identity_number("230875", 500)  # written DDMMYY-NNNNN (issue 10)
+FNR_DOT = identity_number("121203", 600)  # written DDMMYY.NNNNN (issue 10)
+FNR_LATE = identity_number("070788", 700)  # at character 190 of a long value (issue 10)
+PLANTED = [FNR_A, FNR_B, DNR, FNR_LEADING_ZERO, FNR_HYPHEN, FNR_DOT, FNR_LATE]
 
 # --------------------------------------------------------------------------------------
 # BASE: one small snapshot with five designed findings at D = 2026-11-23 (nasjonal)
@@ -789,9 +792,9 @@ def corpus() -> dict[str, bytes]:
         b'           {"case_id": 10000000000000000000002, "opened_on": "2024-01-01", "ip_started_on": "2024-02-01"},\n'
         b'           {"case_id": -99999999999999999999999, "opened_on": "2024-01-01"}],\n'
         b' "consents": [{"case_id": "10000000000000000000002", "scope": "ip", "given_on": "2024-01-01"}]}')
-    files["json_lone_surrogate.json"] = (b'{"cases": [{"case_id": "S-1", "opened_on": "2024-01-01"},\n'
-                                         b'           {"case_id": "S-2", "merknad": "hei \\ud83d"}],\n'
-                                         b' "notater \\ud83d": [{"tekst \\udc00": "x"}]}')
+    files["json_lone_surrogate_names.json"] = (b'{"cases": [{"case_id": "S-1", "opened_on": "2024-01-01"},\n'
+                                               b'           {"case_id": "S-2", "merknad": "hei \\ud83d"}],\n'
+                                               b' "notater \\ud83d": [{"tekst \\udc00": "x"}]}')
     files["xlsx_merged_case_id_services.xlsx"] = xlsx_bytes([
         base_sheet("cases"),
         Sheet("services", [columns_of("services"),
@@ -846,6 +849,9 @@ def corpus() -> dict[str, bytes]:
     files["xlsx_control_characters.xlsx"] = xlsx_bytes(sheets)
     files["json_duplicate_key_controls.json"] = (  # the refusal quotes the key
         b'{"cases": [{"case_id": "S-1", "merk\\u001b]0;x\\u0007": 1, "merk\\u001b]0;x\\u0007": 2}]}')
+    # --- issue 10: cell values (Excel errors, invisible characters, half characters, huge numbers,
+    # identity numbers with a hyphen or a dot or late in a long value)
+    files.update(issue10_values())
     return files
 
 
@@ -875,6 +881,74 @@ def ods_bytes() -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             z.writestr(info, body.encode("utf-8"), compresslevel=6)
     return buf.getvalue()
+
+
+def issue10_values() -> dict[str, bytes]:
+    """Cell values a KE's files hold that were lost, leaked or crashed before issue 10."""
+    out: dict[str, bytes] = {}
+    # a CSV export of a sheet whose lookups failed: Excel writes the error values as text
+    # (#I/T is Norwegian Excel's #N/A)
+    out["csv_excel_error_ids/cases.csv"] = csv_bytes([
+        ["case_id", "opened_on", "ip_started_on", "kommunenummer", "ønsker_koordinator"],
+        ["S-1", "2024-01-01", "2024-02-01", "#REF!", "ja"],
+        ["#N/A", "2024-01-01", "2024-02-01", "1112", "ja"],
+        ["S-2", "#VALUE!", "2024-02-01", "1112", "#DIV/0!"],
+        ["#I/T", "2024-01-01", "", "", ""],
+        ["#N/A", "2024-01-01", "", "", ""],
+    ], delimiter=";", encoding="cp1252")
+    out["csv_excel_error_ids/services.csv"] = csv_bytes([
+        ["case_id", "service", "category", "start_date"],
+        ["#N/A", "fysioterapi", "helse", "2024-01-01"],
+        ["S-1", "#NAME?", "helse", "2024-01-01"],
+        ["S-1", "hjemmesykepleie", "#N/A", "2024-01-01"],
+    ], delimiter=";", encoding="cp1252")
+    # ids copied from a web page or a PDF: zero-width spaces, a word joiner, a BOM, a soft hyphen
+    out["json_zero_width_ids.json"] = json_bytes({
+        "cases": [{"case_id": "S-1", "opened_on": "2024-01-01", "ip_started_on": "2024-02-01"},
+                  {"case_id": "S-1\u200b", "opened_on": "2024-01-01"},
+                  {"case_id": "\ufeffS-2", "opened_on": "2024-01-01", "ip_started_on": "2024-02-01"},
+                  {"case_id": "S-\u20603", "opened_on": "2024-01-01", "ip_started_on": "2024-02-01"},
+                  {"case_id": "\u200b", "opened_on": "2024-01-01"}],
+        "consents": [{"case_id": "S-2\u200d", "scope": "ip", "given_on": "2024-01-01"},
+                     {"case_id": "S-3", "scope": "al\u00adle", "given_on": "2024-01-01"}],
+    })
+    # counts no one keeps: beyond 64 bits, 1e30 as a number and as text, 10**30
+    out["json_huge_numbers.json"] = json_bytes({
+        "cases": [{"case_id": "S-1"}],
+        "coordinators": [{"coordinator_id": "K-1", "agreed_max_cases": 2**64 - 1},
+                         {"coordinator_id": "K-2", "agreed_max_cases": 1e30},
+                         {"coordinator_id": "K-3", "agreed_max_cases": "1e30"},
+                         {"coordinator_id": "K-4", "agreed_max_cases": "99999999999999999999"},
+                         {"coordinator_id": "K-5", "agreed_max_cases": 1_000_001},
+                         {"coordinator_id": "K-6", "agreed_max_cases": 1_000_000},
+                         {"coordinator_id": "K-7", "agreed_max_cases": 2.5},
+                         {"coordinator_id": "K-8", "agreed_max_cases": -(10**30)},
+                         {"coordinator_id": "K-9", "agreed_max_cases": 99999999999999999999},
+                         {"coordinator_id": "K-10", "agreed_max_cases": 10**30}],
+    })
+    # half an emoji from another program: JSON can carry a lone surrogate as an escape
+    out["json_lone_surrogate.json"] = json.dumps({
+        "cases": [{"case_id": "S-\ud83d", "opened_on": "2024-01-01", "ip_started_on": "2024-02-01"},
+                  {"case_id": "S-1", "opened_on": "2024-01-01", "ip_started_on": "2024-02-01"}],
+        "coordinators": [{"coordinator_id": "K-1", "name": "Ola \ud83d", "unit": "Enhet \udc00"}],
+        "services": [{"case_id": "S-1", "service": "fysioterapi\ud83d", "category": "helse",
+                      "start_date": "2024-01-01"}],
+    }, ensure_ascii=True, indent=1).encode("ascii")
+    # identity numbers as DDMMYY-NNNNN and DDMMYY.NNNNN, and one at character 190 of a long value
+    # (an input problem shows 200 characters: cut first, 10 of its 11 digits were left)
+    late = "Notat fra telefonsamtale med pårørende om videre oppfølging, " * 3
+    late = (late + "x" * 190)[:190] + FNR_LATE + " ringes tilbake"
+    out["csv_fnr_hyphen_dot_late/cases.csv"] = csv_bytes([
+        ["case_id", "opened_on", "ip_started_on", "merknad"],
+        ["S-1", "2024-01-01", "2024-02-01", f"fnr {FNR_HYPHEN[:6]}-{FNR_HYPHEN[6:]}"],
+        [f"{FNR_DOT[:6]}.{FNR_DOT[6:]}", "2024-01-01", "2024-02-01", ""],
+        ["S-2", late, "2024-02-01", f"mor: {FNR_LATE[:6]}.{FNR_LATE[6:]}"],
+    ], delimiter=";", encoding="cp1252")
+    out["csv_fnr_hyphen_dot_late/services.csv"] = csv_bytes([
+        ["case_id", "service", "category", "start_date"],
+        ["S-1", late, "", "2024-01-01"],
+    ], delimiter=";", encoding="cp1252")
+    return out
 
 
 def messy_xlsx_sheets() -> list[Sheet]:
