@@ -310,14 +310,11 @@ def _qualifying_services(services: pd.DataFrame, keys: _CaseKeys, d: pd.Timestam
     starts = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1]))) if len(group) else order
     g_case = case[order][starts]
     g_long = np.logical_or.reduceat(long[order], starts) if len(starts) else np.zeros(0, dtype=bool)
-    # each name shown in its least spelling (by code point), so the order of the rows cannot choose it
-    spelling: dict[int, str] = {}
-    for r, v in zip(key_rank.tolist(), names, strict=True):
-        if r >= 0:
-            text = str(v).strip()
-            spelling[r] = min(spelling.get(r, text), text)
-    shown = _objects([spelling.get(r, "") for r in range(int(key_rank.max(initial=-1)) + 1)])
-    g_names = shown[rank[order][starts]].tolist()
+    # each name shown in the case's least spelling of it (by code point): neither the order of the rows
+    # nor another case's rows (a snapshot split by municipality) can choose it
+    stripped = _objects([str(v).strip() for v in names])
+    g_names = (pd.Series(stripped[name_codes[order]], dtype=object).groupby(group, sort=True).min().tolist()
+               if len(group) else [])
     lo = np.searchsorted(g_case, keys.cases, "left")
     hi = np.searchsorted(g_case, keys.cases, "right")
     lists = [g_names[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
