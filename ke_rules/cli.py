@@ -183,13 +183,13 @@ _RULE_WORDS: dict[str, dict[str, str]] = {
     "nb": {"id": "ID", "severity": "ALVORLIGHET", "subject": "GJELDER", "title": "TITTEL",
            "params": "parametre", "basis": "grunnlag", "raised": "skjerpes", "when_word": "når",
            "off": "[slått av]", "ruleset": "Regelsett", "extends": "utvider", "none": "–",
-           "count": "{on} regler på, {off} slått av", "status": "status", "on_text": "på",
+           "count": "{on} regler på, {off} slått av; motor: {engine}", "status": "status", "on_text": "på",
            "off_text": "slått av i dette regelsettet", "population": "populasjon", "evidence": "evidens",
            "title_word": "tittel", "severity_word": "alvorlighet", "subject_word": "gjelder"},
     "en": {"id": "ID", "severity": "SEVERITY", "subject": "SUBJECT", "title": "TITLE",
            "params": "params", "basis": "basis", "raised": "raised", "when_word": "when",
            "off": "[disabled]", "ruleset": "Ruleset", "extends": "extends", "none": "–",
-           "count": "{on} rules enabled, {off} disabled", "status": "status", "on_text": "enabled",
+           "count": "{on} rules enabled, {off} disabled; engine: {engine}", "status": "status", "on_text": "enabled",
            "off_text": "disabled in this ruleset", "population": "population", "evidence": "evidence",
            "title_word": "title", "severity_word": "severity", "subject_word": "subject"},
 }
@@ -312,7 +312,10 @@ def rules_list(ruleset_name: str, lang: str, fmt: str) -> None:
         return
     w = _RULE_WORDS[lang]
     ext = f" ({w['extends']} {', '.join(rs.extends)})" if rs.extends else ""
-    _say(f"{w['ruleset']} {rs.name}{ext}: " + w["count"].format(on=len(rs.rules), off=len(rs.disabled)))
+    from .engine import ENGINE_NAMES, resolve_engine
+
+    engine = ENGINE_NAMES[resolve_engine("auto")]
+    _say(f"{w['ruleset']} {rs.name}{ext}: " + w["count"].format(on=len(rs.rules), off=len(rs.disabled), engine=engine))
 
     def severity(d: dict[str, Any]) -> str:
         return "→".join([d.get("severity", ""), *(s["severity"] for s in d.get("severity_when", []))])

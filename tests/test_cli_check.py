@@ -165,3 +165,45 @@ def test_a_key_twice_in_one_json_object_is_refused_either_way(tmp_path, monkeypa
     code, out, err = run("check", str(path), "--as-of", "2026-11-23")
     assert code == 2 and not out
     assert "case_id" in err and "to ganger" in err and "Traceback" not in err
+
+
+# --- --engine: two engines, one report
+
+
+def test_the_engines_give_the_same_report_but_for_tool_engine(tmp_path):
+    src = write_json(tmp_path / "s.json", SNAP)
+    reports = {}
+    for engine in ("durable", "columnar", "auto"):
+        code, out, _ = run("check", str(src), "--as-of", "2026-11-23", "--engine", engine)
+        assert code == 0
+        reports[engine] = json.loads(out)
+    assert reports["durable"]["tool"]["engine"] == reports["auto"]["tool"]["engine"] == "durable-rules"
+    assert reports["columnar"]["tool"]["engine"] == "columnar"
+    for r in reports.values():
+        del r["tool"]["engine"]
+    assert reports["durable"] == reports["columnar"] == reports["auto"]
+    assert reports["durable"]["findings"]
+
+
+def test_without_durable_rules_auto_runs_columnar_and_durable_is_refused(tmp_path, monkeypatch):
+    import ke_rules.engine as eng
+
+    monkeypatch.setattr(eng, "_durable_modules", None)
+    monkeypatch.setattr(eng, "_durable_error", "No module named 'durable_rules_engine'")
+    src = write_json(tmp_path / "s.json", SNAP)
+    code, out, _ = run("check", str(src), "--as-of", "2026-11-23")
+    assert code == 0 and json.loads(out)["tool"]["engine"] == "columnar"
+    code, out, err = run("check", str(src), "--as-of", "2026-11-23", "--engine", "durable")
+    assert code == 2 and not out
+    assert 'pip install "ke-rules[durable]"' in err and len(err.strip().splitlines()) == 1
+    code, out, _ = run("rules", "list")
+    assert "motor: columnar" in out.decode("utf-8").splitlines()[0]
+
+
+def test_timings_name_the_engine(tmp_path):
+    src = write_json(tmp_path / "s.json", SNAP)
+    code, _, err = run("check", str(src), "--as-of", "2026-11-23", "--engine", "columnar", "--timings")
+    assert code == 0
+    assert [line.split(":")[0].strip() for line in err.splitlines()[:5]] == ["load", "derive", "evaluate", "report",
+                                                                             "engine"]
+    assert "engine: columnar" in err
