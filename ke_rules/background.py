@@ -1,10 +1,13 @@
 """Run one pure function in a forked process while the caller goes on (the second core).
 
 The machine ke-rules targets has two cores, and some work is independent of the main
-line (counting identity numbers in every raw cell does not change the rows that are
-evaluated). Forking shares the data without copying or pickling it; only the result
-travels back. Where fork is missing, or the work is small, the function runs inline,
-so the result never depends on which way it ran.
+line (counting identity numbers in every raw cell, half of the rule evaluation).
+Forking shares the data without copying or pickling it; only the result travels back.
+This is the one place ke-rules forks. It forks only on Linux (:func:`can_fork`):
+Windows has no fork, and on macOS forking a process that has loaded system libraries
+can crash, which is why Python's default there is ``spawn``. Everywhere else, or for
+small work, the function runs inline, so the result never depends on which way it ran
+(tested with ``KE_RULES_NO_FORK=1``, the path Windows and macOS take).
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 from .errors import KeRulesError
 
-__all__ = ["Pending", "start", "paused_gc"]
+__all__ = ["Pending", "start", "can_fork", "paused_gc"]
 
 T = TypeVar("T")
 
@@ -80,9 +84,14 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], send: Any) -> None:
     send.close()
 
 
+def can_fork() -> bool:
+    """Whether work may go to a forked process here: Linux, unless ``KE_RULES_NO_FORK`` is set."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux") and not os.environ.get("KE_RULES_NO_FORK")
+
+
 def start(fn: Callable[..., T], *args: Any, fork: bool) -> Pending[T]:
-    """Start ``fn(*args)``: in a forked process when ``fork`` and the platform allows, else now."""
-    return Pending(fn, args, forked=fork and hasattr(os, "fork"))
+    """Start ``fn(*args)``: in a forked process when ``fork`` and :func:`can_fork`, else now."""
+    return Pending(fn, args, forked=fork and can_fork())
 
 
 @contextlib.contextmanager

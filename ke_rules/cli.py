@@ -12,6 +12,8 @@ show control characters escaped: the input's names and values must not drive the
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import os
 import sys
 import time
@@ -59,10 +61,37 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     _say(f"ke-rules: {category.__name__}: {mask_identity_numbers(str(message))}".replace("\n", " "), err=True)
 
 
+# what a console that cannot show a character shows instead (a Windows console in cp850 or cp1252 has
+# æ, ø and å, but not the dashes, arrows and quotes the messages use); anything else as \uXXXX
+_CONSOLE_FALLBACK = {"—": "-", "–": "-", "…": "...", "→": "->", "←": "<-", "≥": ">=", "≤": "<=", "«": '"',
+                     "»": '"', "‘": "'", "’": "'", "“": '"', "”": '"', "•": "*", "×": "x", "−": "-"}
+
+
+def _console_fallback(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    bad = exc.object[exc.start:exc.end]
+    return "".join(_CONSOLE_FALLBACK.get(c, c.encode("unicode_escape").decode("ascii")) for c in bad), exc.end
+
+
+codecs.register_error("ke_rules_console", _console_fallback)
+
+
+def _console_safe() -> None:
+    """Text the console's encoding cannot hold is shown by a readable stand-in, never a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", "") or "").lower().replace("-", "").replace("_", "")
+        if reconfigure is not None and encoding not in ("utf8", "utf8sig") and getattr(stream, "errors", "") == "strict":
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="ke_rules_console")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ke-rules")
 def main() -> None:
     """Regelsjekk for koordinerende enhet (KE): les et saksuttrekk, vurder regelsett, skriv rapport."""
+    _console_safe()
 
 
 _FORMATS = ["json", "csv", "xlsx", "html", "md"]

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing
 import os
 import sys
 from collections.abc import Iterator
@@ -48,7 +47,9 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from .errors import EngineError
+from . import background
+from .background import can_fork
+from .errors import EngineError, KeRulesError
 from .facts import Facts
 from .ruleset import Rule, Ruleset
 
@@ -230,7 +231,7 @@ def worker_count(facts: Facts, workers: int | None = None) -> int:
     if workers is not None:
         return max(1, workers)
     total = sum(len(f) for f in facts.frames.values())
-    if total < PARALLEL_FROM or not hasattr(os, "fork"):
+    if total < PARALLEL_FROM or not can_fork():
         return 1
     return max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
@@ -290,44 +291,29 @@ def _columnar(ruleset: Ruleset, facts: Facts) -> Evaluation:
 
 def _run_parallel(ruleset: Ruleset, facts: Facts, jobs: list[Job], session_size: int,
                   n: int) -> tuple[list[Match], int, int, int]:
-    """Split every subject's rows into ``n`` parts; this process takes part 0, forked children the rest."""
+    """Split every subject's rows into ``n`` parts; this process takes part 0, forked children the rest.
+
+    Where forking is not allowed (:func:`~ke_rules.background.can_fork`) the other parts run
+    here one after the other: the matches are sets of row positions, so the result is the same.
+    """
     parts: list[list[Job]] = [[] for _ in range(n)]
     for subject, rows in jobs:
         for k, chunk in enumerate(np.array_split(rows, n)):
             parts[k].append((subject, chunk))
-    ctx = multiprocessing.get_context("fork")
-    children = []
-    for k in range(1, n):
-        receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(ruleset, facts, parts[k], session_size, send), daemon=True)
-        proc.start()
-        send.close()
-        children.append((proc, receive))
+    others = [background.start(_run_jobs, ruleset, facts, parts[k], session_size, fork=True) for k in range(1, n)]
     hits, asserted, sessions, retried = _run_jobs(ruleset, facts, parts[0], session_size)
-    for proc, receive in children:
+    for pending in others:
         try:
-            status, payload = receive.recv()
-        except EOFError:
-            proc.join()
-            raise EngineError(f"a rule engine worker process stopped without a result (exit code {proc.exitcode})") \
-                from None
-        proc.join()
-        if status != "ok":
-            raise EngineError(f"a rule engine worker process failed: {payload}")
-        hits.extend(payload[0])
-        asserted += payload[1]
-        sessions += payload[2]
-        retried += payload[3]
+            more = pending.result()
+        except EngineError:
+            raise
+        except KeRulesError as exc:
+            raise EngineError(f"a rule engine worker process failed: {str(exc).split(': ', 1)[-1]}") from None
+        hits.extend(more[0])
+        asserted += more[1]
+        sessions += more[2]
+        retried += more[3]
     return hits, asserted, sessions, retried
-
-
-def _child(ruleset: Ruleset, facts: Facts, jobs: list[Job], session_size: int, send: Any) -> None:
-    try:
-        result: tuple[str, Any] = ("ok", _run_jobs(ruleset, facts, jobs, session_size))
-    except BaseException as exc:  # reported to the parent, which raises EngineError
-        result = ("error", f"{type(exc).__name__}: {exc}")
-    send.send(result)
-    send.close()
 
 
 # durable_rules_engine.assert_fact result codes (durable/engine.py, Ruleset._handle_result)
