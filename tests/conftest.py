@@ -5,13 +5,25 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 
+from ke_rules.engine import durable_available
+
 D = dt.date(2026, 11, 23)
+
+# a test of durable-rules itself; skipped where it is not installed (the columnar engine runs there).
+# .ci/run's main run sets KE_RULES_REQUIRE_DURABLE=1, so there a missing durable-rules fails instead.
+requires_durable = pytest.mark.skipif(not durable_available(), reason="durable-rules is not installed")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("KE_RULES_REQUIRE_DURABLE") and not durable_available():
+        raise pytest.UsageError("KE_RULES_REQUIRE_DURABLE is set, but durable-rules cannot be imported")
 
 
 def write_json(path: Path, tables: dict[str, list[dict[str, Any]]]) -> Path:

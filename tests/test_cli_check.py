@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from ke_rules.cli import main
 from ke_rules.progress import Progress
 
-from .conftest import write_json
+from .conftest import requires_durable, write_json
 
 # a valid fødselsnummer (both check digits right) typed into a free-text column and an unknown one
 FNR = "01019912368"
@@ -170,6 +170,7 @@ def test_a_key_twice_in_one_json_object_is_refused_either_way(tmp_path, monkeypa
 # --- --engine: two engines, one report
 
 
+@requires_durable
 def test_the_engines_give_the_same_report_but_for_tool_engine(tmp_path):
     src = write_json(tmp_path / "s.json", SNAP)
     reports = {}

@@ -19,7 +19,7 @@ import yaml
 
 import ke_rules
 from ke_rules import RulesetError
-from ke_rules.engine import _run_jobs, evaluate_facts
+from ke_rules.engine import _run_jobs, durable_available, evaluate_facts
 from ke_rules.facts import Facts
 
 D = dt.date(2026, 11, 23)
@@ -52,13 +52,15 @@ def _ruleset(tmp_path, when: str):
     return ke_rules.load_ruleset(path)
 
 
-def _both(tmp_path, when: str) -> tuple[list[str], list[str], list[str]]:
+def _both(tmp_path, when: str) -> tuple[list[str] | None, list[str], list[str]]:
     ruleset = _ruleset(tmp_path, when)
     frame = _frame()
     facts = Facts(as_of=D, frames={"coordinator": frame}, problems=[])
-    hits, _, _, _ = _run_jobs(ruleset, facts, [("coordinator", np.arange(len(frame)))], 256)
     ids = frame["coordinator_id"].tolist()
-    durable = sorted(ids[i] for rule_id, i in hits if rule_id == "KE-TEST")
+    durable = None  # where durable-rules is not installed, the other two are still held to the table
+    if durable_available():
+        hits, _, _, _ = _run_jobs(ruleset, facts, [("coordinator", np.arange(len(frame)))], 256)
+        durable = sorted(ids[i] for rule_id, i in hits if rule_id == "KE-TEST")
     mask = sorted(np.asarray(ids)[ruleset.rule("KE-TEST").finding.mask(frame)].tolist())
     columnar = sorted(ids[i] for i in evaluate_facts(ruleset, facts, engine="columnar").findings["KE-TEST"])
     return durable, mask, columnar
@@ -111,7 +113,7 @@ def _both(tmp_path, when: str) -> tuple[list[str], list[str], list[str]]:
 ])
 def test_condition_form_in_both_backends(tmp_path, when, expected):
     durable, mask, columnar = _both(tmp_path, when)
-    assert durable == expected, "durable-rules"
+    assert durable in (expected, None), "durable-rules"
     assert mask == expected, "column mask"
     assert columnar == expected, "columnar engine"
 

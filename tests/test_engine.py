@@ -16,7 +16,7 @@ from ke_rules.errors import EngineError
 from ke_rules.facts import Facts
 from ke_rules.fields import FIELDS, SUBJECT_ID
 
-from .conftest import write_json
+from .conftest import requires_durable, write_json
 
 D = dt.date(2026, 11, 23)
 
@@ -61,6 +61,7 @@ def _in_some_population(ruleset, facts) -> int:
     return total
 
 
+@requires_durable
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_no_match_lost_over_120k_subjects(workers):
@@ -88,6 +89,7 @@ def test_no_match_lost_over_120k_subjects(workers):
     assert ev.sessions >= ev.facts_asserted // 256
 
 
+@requires_durable
 def test_sessions_are_small_and_the_sentinel_keeps_them_deletable():
     # every fact in the population but unhandled by the rules (no finding) must still not crash on delete
     facts = _facts(3_000, 0, seed=1)
@@ -110,6 +112,7 @@ def test_parallel_evaluation_gives_the_same_evaluation_as_one_process(workers):
     assert one.facts_asserted == many.facts_asserted
 
 
+@requires_durable
 def test_a_failing_worker_process_is_an_engine_error(monkeypatch):
     import ke_rules.engine as eng
 
@@ -127,6 +130,7 @@ def test_a_failing_worker_process_is_an_engine_error(monkeypatch):
         evaluate_facts(ke_rules.load_ruleset("nasjonal"), facts, workers=2)
 
 
+@requires_durable
 def test_engine_disagreement_is_an_error_not_a_silent_loss(monkeypatch):
     facts = _facts(500, 0, seed=3)
     import ke_rules.engine as eng
@@ -191,6 +195,7 @@ def test_fact_values_are_plain_json_values(column, expected):
     assert [type(v) for v in got] == [type(v) for v in expected]
 
 
+@requires_durable
 def test_a_fact_the_engine_says_it_has_seen_goes_to_a_fresh_session(monkeypatch):
     """durable-rules answers "observed" for a fact equal to one in the session (and, by a 32-bit hash
     collision, for some that are not): the fact is asserted again in a new session, nothing is lost."""
@@ -227,6 +232,7 @@ def _same_evaluation(a, b) -> None:
         assert np.array_equal(a.populations[rule_id], b.populations[rule_id]), rule_id
 
 
+@requires_durable
 @pytest.mark.parametrize("ruleset_name", ["nasjonal", "lund", "stor-elvdal"])
 def test_the_columnar_engine_gives_the_durable_engines_evaluation(ruleset_name):
     facts = _facts(3_000, 6_000, seed=3)
@@ -238,6 +244,7 @@ def test_the_columnar_engine_gives_the_durable_engines_evaluation(ruleset_name):
     _same_evaluation(durable, columnar)
 
 
+@requires_durable
 @pytest.mark.slow
 def test_the_engines_agree_on_a_20k_synthetic_snapshot():
     from ke_rules.facts import derive_facts
@@ -261,6 +268,7 @@ def _without_durable(monkeypatch):
     monkeypatch.setattr(eng, "_durable_error", "No module named 'durable_rules_engine'")
 
 
+@requires_durable
 def test_auto_takes_durable_rules_where_it_imports_and_columnar_where_it_does_not(monkeypatch):
     from ke_rules.engine import resolve_engine
 

@@ -21,7 +21,7 @@ from ke_rules.engine import evaluate_facts
 from ke_rules.facts import derive_facts
 from ke_rules.synth import generate
 
-from .conftest import write_json
+from .conftest import requires_durable, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 D = "2026-11-23"
@@ -40,6 +40,7 @@ def test_without_fork_the_work_runs_inline(monkeypatch):
     assert not pending.forked and pending.result() == 3
 
 
+@requires_durable
 def test_two_workers_without_fork_give_the_forked_evaluation(tmp_path, monkeypatch):
     import datetime as dt
 
