@@ -15,14 +15,39 @@ Each step is also public: :func:`load_snapshot`, :func:`load_ruleset`, :func:`ev
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .errors import EngineError, InputRefused, KeRulesError, RulesetError
-from .models import Finding, InputProblem, Measure, Report
-from .pipeline import today_in_oslo
-from .ruleset import Rule, Ruleset, builtin_rulesets, load_ruleset
-from .validate import Snapshot
+
+if TYPE_CHECKING:
+    from .models import Finding, InputProblem, Measure, Report
+    from .pipeline import today_in_oslo
+    from .ruleset import Rule, Ruleset, builtin_rulesets, load_ruleset
+    from .validate import Snapshot
+
+# Imported on first use (PEP 562), so that `ke-rules --help` or `--version` does not load pandas:
+# the name a user imports -> the module that defines it.
+_LAZY = {
+    "Finding": "models", "InputProblem": "problems", "Measure": "models", "Report": "models",
+    "today_in_oslo": "pipeline", "Rule": "ruleset", "Ruleset": "ruleset", "builtin_rulesets": "ruleset",
+    "load_ruleset": "ruleset", "Snapshot": "validate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ke_rules' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "__version__",

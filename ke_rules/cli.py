@@ -26,7 +26,6 @@ import click
 from . import __version__
 from .controls import escape_controls, escape_json_text_controls
 from .errors import KeRulesError
-from .privacy import mask_identity_numbers
 
 if TYPE_CHECKING:
     from .ruleset import Rule, Ruleset
@@ -42,6 +41,8 @@ def _die(message: str) -> NoReturn:
     A message quotes file, sheet and column names and values from the input; a line break
     or an escape sequence there must neither split the paragraph nor act on the terminal.
     """
+    from .privacy import mask_identity_numbers
+
     click.echo(f"ke-rules: {escape_controls(mask_identity_numbers(message))}", err=True)
     sys.exit(2)
 
@@ -58,6 +59,8 @@ def _say(text: str = "", *, err: bool = False) -> None:
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                   file: Any = None, line: str | None = None) -> None:
     """A library's warning (openpyxl, pandas) as one escaped line: it may quote the input."""
+    from .privacy import mask_identity_numbers
+
     _say(f"ke-rules: {category.__name__}: {mask_identity_numbers(str(message))}".replace("\n", " "), err=True)
 
 
@@ -82,7 +85,8 @@ def _console_safe() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         encoding = (getattr(stream, "encoding", "") or "").lower().replace("-", "").replace("_", "")
-        if reconfigure is not None and encoding not in ("utf8", "utf8sig") and getattr(stream, "errors", "") == "strict":
+        strict = getattr(stream, "errors", "") == "strict"
+        if reconfigure is not None and strict and encoding not in ("utf8", "utf8sig"):
             with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors="ke_rules_console")
 
@@ -132,7 +136,7 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
     """Check INPUT (.xlsx, .json or a folder of .csv files) and write the findings report."""
     from . import pipeline
     from .atomic import refuse_output_over_input, write_bytes_atomic
-    from .engine import resolve_engine
+    from .backend import resolve_engine
     from .progress import Progress
     from .render import render
     from .ruleset import load_ruleset
@@ -341,7 +345,7 @@ def rules_list(ruleset_name: str, lang: str, fmt: str) -> None:
         return
     w = _RULE_WORDS[lang]
     ext = f" ({w['extends']} {', '.join(rs.extends)})" if rs.extends else ""
-    from .engine import ENGINE_NAMES, resolve_engine
+    from .backend import ENGINE_NAMES, resolve_engine
 
     engine = ENGINE_NAMES[resolve_engine("auto")]
     _say(f"{w['ruleset']} {rs.name}{ext}: " + w["count"].format(on=len(rs.rules), off=len(rs.disabled), engine=engine))

@@ -20,13 +20,14 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .errors import RulesetError, did_you_mean
 from .fields import FIELDS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 __all__ = ["Condition", "compile_condition", "TRUE"]
 
@@ -53,7 +54,7 @@ def compile_condition(
 ) -> Condition:
     """Compile ``text`` for ``subject``; a mistake raises :class:`RulesetError` with a suggestion."""
     if text is True or (isinstance(text, str) and text.strip().lower() in ("", TRUE)):
-        return Condition(TRUE, frozenset(), [], lambda df: np.ones(len(df), dtype=bool))
+        return Condition(TRUE, frozenset(), [], _all_true)
     if not isinstance(text, str):
         raise RulesetError(f"{where}: expected a condition as text, got {text!r}", file=file, line=line)
     try:
@@ -68,6 +69,8 @@ def compile_condition(
     node = tree.body
 
     def mask(df: pd.DataFrame) -> np.ndarray:
+        import numpy as np
+
         return np.asarray(c.mask(node, df), dtype=bool)
 
     terms = durable["$and"] if set(durable) == {"$and"} else [durable]
@@ -260,6 +263,9 @@ class _Compiler:
         return lv + rv if name == "$add" else lv - rv
 
     def mask_compare(self, left: ast.AST, op: ast.cmpop, right: ast.AST, df: pd.DataFrame) -> Any:
+        import numpy as np  # conditions compile without numpy and pandas; masks need them
+        import pandas as pd
+
         if isinstance(op, ast.Is | ast.IsNot):
             col = df[left.id]  # type: ignore[attr-defined]
             return col.isna().to_numpy() if isinstance(op, ast.Is) else col.notna().to_numpy()
@@ -280,7 +286,16 @@ class _Compiler:
         return _fill(result) & present
 
 
+def _all_true(df: pd.DataFrame) -> np.ndarray:
+    import numpy as np
+
+    return np.ones(len(df), dtype=bool)
+
+
 def _fill(result: Any) -> np.ndarray:
+    import numpy as np
+    import pandas as pd
+
     if isinstance(result, pd.Series):
         return result.fillna(False).to_numpy(dtype=bool)
     return np.asarray(result, dtype=bool)

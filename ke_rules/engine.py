@@ -38,7 +38,6 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +47,7 @@ import orjson
 import pandas as pd
 
 from . import background
+from .backend import ENGINE_NAMES, ENGINES, _load_durable, durable_available, resolve_engine
 from .background import can_fork
 from .errors import EngineError, KeRulesError
 from .facts import Facts
@@ -56,84 +56,11 @@ from .ruleset import Rule, Ruleset
 __all__ = ["Match", "Evaluation", "evaluate_facts", "worker_count", "durable_available", "resolve_engine",
            "ENGINES", "ENGINE_NAMES", "SESSION_SIZE", "PARALLEL_FROM"]
 
-ENGINES = ("auto", "durable", "columnar")
-# what the report's tool.engine says ran (report-contract.md, "Which engine ran")
-ENGINE_NAMES = {"durable": "durable-rules", "columnar": "columnar"}
-
 SESSION_SIZE = 256
 PARALLEL_FROM = 50_000  # facts: below this, forking a second engine costs more than it saves
 _RULESET = "ke"
 _SENTINEL = "__session__"
 _counter = itertools.count()
-
-
-_durable_modules: tuple[Any, Any] | None = None
-_durable_error: str | None = None
-
-
-def _load_durable() -> tuple[Any, Any]:
-    """durable-rules' C engine and Python layer, imported once; ImportError says how to install it."""
-    global _durable_modules, _durable_error
-    if _durable_modules is not None:
-        return _durable_modules
-    if _durable_error is None:
-        try:
-            durable_rules_engine = _import_c_engine()
-            from durable import engine as durable_engine
-
-            _durable_modules = (durable_rules_engine, durable_engine)
-            return _durable_modules
-        except ImportError as exc:
-            _durable_error = str(exc)
-    raise ImportError(
-        f"durable-rules cannot be imported ({_durable_error}); install it with "
-        "`pip install \"ke-rules[durable]\"` (needs a C compiler), or use --engine columnar")
-
-
-def _import_c_engine() -> Any:
-    """durable-rules' C extension; on Python 3.13 and later with lazy symbol binding.
-
-    Python 3.13 removed ``PyEval_CallObject``, which the extension references only in its
-    store/queue/idle-state callback trampolines; they run only after a ``set_*_callback``
-    call, which ke-rules never makes (``_host`` refuses them). Bound lazily, the symbol
-    is never looked up and every other function works (docs/engine.md, trap 8); where
-    lazy binding is unavailable or overridden (``LD_BIND_NOW``), the import fails
-    cleanly and ``auto`` takes the columnar engine.
-    """
-    if sys.version_info < (3, 13) or not hasattr(sys, "setdlopenflags"):
-        import durable_rules_engine
-
-        return durable_rules_engine
-    flags = sys.getdlopenflags()
-    sys.setdlopenflags((flags & ~os.RTLD_NOW) | os.RTLD_LAZY)
-    try:
-        import durable_rules_engine
-    finally:
-        sys.setdlopenflags(flags)
-    return durable_rules_engine
-
-
-def durable_available() -> bool:
-    """Whether durable-rules can be imported here."""
-    try:
-        _load_durable()
-    except ImportError:
-        return False
-    return True
-
-
-def resolve_engine(engine: str = "auto") -> str:
-    """``durable`` or ``columnar`` for a requested engine; ``durable`` where it cannot run is an EngineError."""
-    if engine not in ENGINES:
-        raise EngineError(f"unknown engine '{engine}'; choose one of {', '.join(ENGINES)}")
-    if engine == "auto":
-        return "durable" if durable_available() else "columnar"
-    if engine == "durable":
-        try:
-            _load_durable()
-        except ImportError as exc:
-            raise EngineError(str(exc)) from None
-    return engine
 
 
 def _host() -> Any:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from .privacy import mask_identity_numbers
-
 __all__ = [
     "KeRulesError",
     "InputRefused",
@@ -37,6 +35,8 @@ class KeRulesError(Exception):
     """
 
     def __init__(self, *args: object) -> None:
+        from .privacy import mask_identity_numbers  # when an error is made, not when ke-rules starts
+
         super().__init__(*(mask_identity_numbers(a) if isinstance(a, str) else a for a in args))
 
 

@@ -16,11 +16,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import KeRulesError
-from .models import Report
-from .ruleset import Ruleset, load_ruleset
-from .validate import Snapshot
+
+if TYPE_CHECKING:
+    from .models import Report
+    from .ruleset import Ruleset
+    from .validate import Snapshot
 
 __all__ = ["Stages", "as_date", "today_in_oslo", "load", "evaluate"]
 
@@ -97,6 +100,7 @@ def evaluate(snapshot: Snapshot, ruleset: Ruleset | str | Path = "nasjonal", as_
     from .engine import evaluate_facts
     from .facts import derive_facts
     from .report import build_report
+    from .ruleset import Ruleset, load_ruleset
 
     if lang not in LANGS:
         raise KeRulesError(f"lang must be 'nb' or 'en', got '{lang}'")

@@ -13,52 +13,15 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
+from .problems import ProblemCode
 from .vocabulary import BOOL_WORDS, ENUM_SYNONYMS, normalise_name
 
 __all__ = ["ProblemCode", "Parsed", "parse_column", "is_empty", "cell_text", "show_hidden", "EXCEL_ERRORS",
            "INT_MAX"]
-
-
-class ProblemCode(StrEnum):
-    """Why an input cell, row or file was not taken as it stood."""
-
-    REQUIRED_EMPTY = "required_empty"
-    NOT_A_DATE = "not_a_date"
-    AMBIGUOUS_DATE = "ambiguous_date"
-    NUMBER_NOT_DATE = "number_not_date"
-    IMPOSSIBLE_DATE = "impossible_date"
-    NOT_A_BOOL = "not_a_bool"
-    NOT_AN_INT = "not_an_int"
-    NEGATIVE_INT = "negative_int"
-    NOT_IN_LIST = "not_in_list"
-    NOT_A_VALUE = "not_a_value"  # nested object, list or NaN where a value belongs
-    DUPLICATE_ID = "duplicate_id"
-    UNKNOWN_CASE = "unknown_case"
-    CASE_SET_ASIDE = "case_set_aside"
-    UNKNOWN_COORDINATOR = "unknown_coordinator"
-    END_BEFORE_START = "end_before_start"
-    NOT_A_ROW = "not_a_row"
-    UNKNOWN_SERVICE = "unknown_service"
-    HELD_IN_FUTURE = "held_in_future"
-    PLANNED_IN_PAST = "planned_in_past"
-    TWO_ACTIVE_GROUPS = "two_active_groups"
-    UNKNOWN_COLUMN = "unknown_column"
-    UNKNOWN_TABLE = "unknown_table"
-    ABSENT_TABLE = "absent_table"
-    EXTRA_CELLS = "extra_cells"
-    IDENTITY_NUMBER = "identity_number"  # cells holding a fødselsnummer, D- or H-number (count in detail)
-    # round 2 of "nothing lost" (issue 10)
-    EXCEL_ERROR = "excel_error"  # #N/A, #REF!, #VALUE! ... where a value belongs
-    INVISIBLE_CHARACTER = "invisible_character"  # zero-width or other format characters, removed
-    INVALID_TEXT = "invalid_text"  # a lone surrogate (half a character) or another unencodable text
-    INT_OUT_OF_RANGE = "int_out_of_range"  # a whole number far beyond any plausible count
-    STRAY_BYTE = "stray_byte"  # a byte that is not UTF-8 in a UTF-8 file, read as Windows-1252
-    MERGED_CELLS = "merged_cells"  # merged cells in a sheet's rows; the value applies to each row covered
 
 
 # Excel's error values as a cell or a CSV export holds them: English (what an xlsx file stores

@@ -187,10 +187,10 @@ def test_the_engines_give_the_same_report_but_for_tool_engine(tmp_path):
 
 
 def test_without_durable_rules_auto_runs_columnar_and_durable_is_refused(tmp_path, monkeypatch):
-    import ke_rules.engine as eng
+    import ke_rules.backend as backend
 
-    monkeypatch.setattr(eng, "_durable_modules", None)
-    monkeypatch.setattr(eng, "_durable_error", "No module named 'durable_rules_engine'")
+    monkeypatch.setattr(backend, "_durable_modules", None)
+    monkeypatch.setattr(backend, "_durable_error", "No module named 'durable_rules_engine'")
     src = write_json(tmp_path / "s.json", SNAP)
     code, out, _ = run("check", str(src), "--as-of", "2026-11-23")
     assert code == 0 and json.loads(out)["tool"]["engine"] == "columnar"

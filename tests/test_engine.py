@@ -247,11 +247,11 @@ def test_the_columnar_engine_gives_the_durable_engines_evaluation(ruleset_name):
 @requires_durable
 @pytest.mark.slow
 def test_the_engines_agree_on_a_20k_synthetic_snapshot():
-    from ke_rules.facts import derive_facts
-    from ke_rules.synth import generate
-
     import tempfile
     from pathlib import Path
+
+    from ke_rules.facts import derive_facts
+    from ke_rules.synth import generate
 
     with tempfile.TemporaryDirectory() as tmp:
         snapshot = ke_rules.load_snapshot(write_json(Path(tmp) / "s.json", generate(20_000, seed=5, as_of=D)))
@@ -262,10 +262,10 @@ def test_the_engines_agree_on_a_20k_synthetic_snapshot():
 
 
 def _without_durable(monkeypatch):
-    import ke_rules.engine as eng
+    import ke_rules.backend as backend
 
-    monkeypatch.setattr(eng, "_durable_modules", None)
-    monkeypatch.setattr(eng, "_durable_error", "No module named 'durable_rules_engine'")
+    monkeypatch.setattr(backend, "_durable_modules", None)
+    monkeypatch.setattr(backend, "_durable_error", "No module named 'durable_rules_engine'")
 
 
 @requires_durable
