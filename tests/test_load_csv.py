@@ -15,7 +15,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ke_rules.load import _read_csv_columns
+from ke_rules.csv_reader import read_csv_columns as _read_csv_columns
 
 ALPHABET = st.sampled_from(list('ab æø1 ";,\n\r\t'))
 CELL = st.text(ALPHABET, max_size=6)
