@@ -365,7 +365,8 @@ def check_quotes(name: str, text: str, delimiter: str, header: list[str]) -> Non
         except csv.Error:
             fields = []
         at = max(len(fields) - 1, 0)
-        column = f"'{_shown(header[at])}'" if at < len(header) and header[at].strip() else f"{at + 1}"
+        named = row > 1 and at < len(header) and header[at].strip()  # row 1: the header is what is wrong
+        column = f"'{_shown(header[at].strip()[:40])}'" if named else f"{at + 1}"
         where_nb, where_en = f"rad {row}, kolonne {column}", f"row {row}, column {column}"
         if not m.group(1):  # never closed
             nb, en = _rows(row, row + _line_ends(t.rstrip("\r\n"), pos))
@@ -497,9 +498,9 @@ def read_csv_folder(folder: Path, problems: list[InputProblem]) -> tuple[dict[st
         try:
             data = f.read_bytes()
         except OSError as exc:
-            reason = "ingen tilgang (permission denied)" if isinstance(exc, PermissionError) else \
-                f"lesefeil ({exc.strerror or type(exc).__name__})"
-            raise InputRefused(f"{f.name}: filen kan ikke leses: {reason} (the file cannot be read).") from None
+            nb, en = ("ingen tilgang", "permission denied") if isinstance(exc, PermissionError) else \
+                ("lesefeil", f"read error: {exc.strerror or type(exc).__name__}")
+            raise InputRefused(f"{f.name}: filen kan ikke leses: {nb} (the file cannot be read: {en}).") from None
         if f.stem in out:
             other = next(p.name for p in files if p.stem == f.stem and p != f)
             raise InputRefused(f"'{other}' og '{f.name}' er samme tabell; behold én "
