@@ -1,6 +1,7 @@
-"""The fast CSV path (pandas' C parser) reads exactly the cells the csv module reads.
+"""The CSV reader (ke_rules/csv_reader.py): both parsers read the same cells, and what a file
+holds is read as a spreadsheet shows it or refused (quotes, encodings, delimiters).
 
-``load._read_csv_columns`` takes regular CSV texts; everything else goes to the csv
+``csv_reader.read_csv_columns`` (the fast path) takes regular CSV texts; everything else goes to the csv
 module's row reader. Hypothesis writes random tables (quotes, both delimiters, line
 breaks inside cells, short and blank rows, Norwegian letters) and random raw texts that
 need not be valid CSV: whenever the fast path accepts a text, its header and cells
@@ -12,9 +13,12 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ke_rules import InputRefused, csv_reader
+from ke_rules.csv_reader import choose_delimiter, decode_csv, read_csv_bytes
 from ke_rules.csv_reader import read_csv_columns as _read_csv_columns
 
 ALPHABET = st.sampled_from(list('ab æø1 ";,\n\r\t'))
@@ -72,12 +76,6 @@ def test_irregular_texts_go_to_the_csv_module():
 
 
 # --- the whole reader (csv_reader.read_csv_bytes): quotes, encodings, delimiters (issue 10)
-
-import pytest  # noqa: E402
-
-from ke_rules import InputRefused, csv_reader  # noqa: E402
-from ke_rules.csv_reader import choose_delimiter, decode_csv, read_csv_bytes  # noqa: E402
-
 
 def _cells(sheet) -> tuple[list[object], list[list[object]], list[int]]:
     """(header, rows, row numbers) from either path's sheet, a short row padded with empty cells."""
