@@ -212,6 +212,19 @@ def _refuse_misread_header(name: str, table: str, header: list[object]) -> None:
                 "values would be lost; save the file as CSV UTF-8 and try again).")
 
 
+def _refuse_misread_file_name(name: str) -> None:
+    """A file named as a known table with the wrong encoding (``mÃ¸ter.csv``, after a zip or a copy
+    between systems) would be an unknown table and its rows absent; refuse instead."""
+    stem = Path(name).stem
+    if any(ord(c) > 0x7F for c in stem):
+        intended = _misread_name(stem, [n for t in TABLES.values() for n in (t.name, *t.aliases)])
+        if intended is not None:
+            raise InputRefused(
+                f"{_shown(name)}: filnavnet ser ut som '{intended}' skrevet med feil tegnkoding, så tabellen ville "
+                f"mangle; gi filen navnet '{intended}.csv' (the file name looks like '{intended}' written with the "
+                f"wrong character encoding, so the table would be missing; rename the file to '{intended}.csv').")
+
+
 # --- the delimiter
 
 
@@ -460,6 +473,8 @@ def read_csv_bytes(name: str, data: bytes, problems: list[InputProblem]) -> Shee
     text, utf8 = decode_csv(data)
     text = text.lstrip("\ufeff")  # a second BOM (a file saved twice as UTF-8) is not part of the header
     table = resolve_table_name(Path(name).stem)
+    if table is None:
+        _refuse_misread_file_name(name)
     excel_sep, text = _excel_sep_line(text)  # Excel's hint line; the header is still row 1
     delimiter = excel_sep or choose_delimiter(name, text, table)
     has_strays = _STRAY.search(text) is not None

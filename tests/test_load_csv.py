@@ -205,6 +205,17 @@ def test_a_known_column_misread_is_refused_not_dropped(header, intended):
         _read(data)
 
 
+@pytest.mark.parametrize(("name", "intended"), [("mÃ¸ter.csv", "møter"), ("p\ufffdr\ufffdrende.csv", "pårørende"),
+                                                 ("møter.csv", None), ("mÃ¸belliste.csv", None)])
+def test_a_table_file_named_with_the_wrong_encoding_is_refused(name, intended):
+    data = b"case_id\r\nS-1\r\n"
+    if intended is None:
+        read_csv_bytes(name, data, [])
+        return
+    with pytest.raises(InputRefused, match=f"ser ut som '{intended}'"):
+        read_csv_bytes(name, data, [])
+
+
 @pytest.mark.parametrize(("text", "table", "delimiter"), [
     ("case_id;opened_on;kommentar (hvem, hva, når)\r\nS-1;2024-01-01;mor, far\r\n", "cases", ";"),
     ("case_id,merknad\r\nS-1,a;b\r\nS-2,c;d;e\r\n", "cases", ","),
