@@ -358,10 +358,12 @@ def check_quotes(name: str, text: str, delimiter: str, header: list[str]) -> Non
     """Refuse a text whose quotes cannot be read unambiguously, naming where the reading goes wrong.
 
     Only quoted values that run over a line end are looked at (a legitimate one is a note
-    Excel wrote over several lines). Such a value is refused when it never closes, when a line
-    inside it reads as a row of its own (a lone quote has swallowed rows), or when its closing
-    quote is followed by text (the closing quote was text too). Both parsers read the text
-    only after it passes here, so they read the same rows.
+    Excel wrote over several lines). Such a value is refused when it never closes; when the
+    line it closes on reads as a whole row of its own and so does a line inside it (a lone
+    quote has swallowed rows, up to a stray quote in a later row: a legitimate note's closing
+    line holds only the rest of its record); or when its closing quote is followed by text
+    (the closing quote was text too). Both parsers read the text only after it passes here,
+    so they read the same rows.
     """
     if '"' not in text:
         return
@@ -399,7 +401,14 @@ def check_quotes(name: str, text: str, delimiter: str, header: list[str]) -> Non
         lines = _LINE_END.split(t[pos + 1:end - 1])
         last = row + len(lines) - 1
         nb, en = _rows(row, last)
-        swallowed = next((row + i for i, line in enumerate(lines) if i and _row_like(line, delimiter, width)), None)
+        # the line the value closes on, whole: a legitimate note's holds only the rest of its record; a
+        # row whose stray quote closed the value holds a whole row
+        eol = _LINE_END.search(t, end)
+        closing_line = lines[-1] + t[end - 1:eol.start() if eol else len(t)]
+        swallowed = None
+        if _row_like(closing_line, delimiter, width):
+            swallowed = next(row + i for i, line in enumerate([*lines[:-1], closing_line])
+                             if i and _row_like(line, delimiter, width))
         if swallowed is not None:
             raise InputRefused(
                 f"{name}: {where_nb}: et anførselstegn (\") åpner en verdi som går over {nb}, og rad {swallowed} ser "

@@ -102,6 +102,8 @@ def _read(data: bytes, name: str = "cases.csv"):
     ('case_id;merknad\r\nS-1;"Vil ikke" sa hun\r\nS-2;\r\n', ["S-1", "S-2"], [2, 3]),
     # Excel's multi-line note: one row; the rows after it keep their spreadsheet numbers
     ('case_id,merknad,x\r\nS-1,"linje 1\r\nlinje 2, med komma",1\r\nS-2,,2\r\n', ["S-1", "S-2"], [2, 3]),
+    # a note line that could pass for a row, but the note closes on the rest of its own record
+    ('case_id,merknad,x\r\nS-1,"Ring mor\r\nK-2,K-3,K-4\r\nferdig",1\r\nS-2,,2\r\n', ["S-1", "S-2"], [2, 3]),
     # \r alone as line end, blank lines counted as the rows a spreadsheet shows
     ('case_id;x\rS-1;1\r\rS-2;2\r', ["S-1", "", "S-2"], [2, 3, 4]),
     ('case_id;x\r\n\r\nS-1;"a\rb"\r\n\nS-2;2', ["", "S-1", "", "S-2"], [2, 3, 4, 5]),
