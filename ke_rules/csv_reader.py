@@ -401,10 +401,10 @@ def check_quotes(name: str, text: str, delimiter: str, header: list[str]) -> Non
         lines = _LINE_END.split(t[pos + 1:end - 1])
         last = row + len(lines) - 1
         nb, en = _rows(row, last)
-        # the line the value closes on, whole: a legitimate note's holds only the rest of its record; a
-        # row whose stray quote closed the value holds a whole row
+        # the line the value closes on, whole (less the quote): a legitimate note's holds only the rest
+        # of its record; a row whose stray quote closed the value holds a whole row
         eol = _LINE_END.search(t, end)
-        closing_line = lines[-1] + t[end - 1:eol.start() if eol else len(t)]
+        closing_line = lines[-1] + t[end:eol.start() if eol else len(t)]
         swallowed = None
         if _row_like(closing_line, delimiter, width):
             swallowed = next(row + i for i, line in enumerate([*lines[:-1], closing_line])
