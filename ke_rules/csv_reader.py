@@ -248,21 +248,39 @@ class _Reading:
     splits: bool  # the header has more than one column
 
 
+HEADER_SEARCH = 10  # records searched for the header: a title line or blank lines may stand above it
+
+
+def _names(row: list[str], delimiter: str, aliases: dict[str, str]) -> int:
+    """Known column names in ``row``, less those left glued inside one cell with another delimiter."""
+    known = sum(normalise_name(c) in aliases for c in row)
+    glued = sum(normalise_name(part) in aliases for c in row if normalise_name(c) not in aliases
+                for d in DELIMITERS if d != delimiter and d in c for part in c.split(d))
+    return known - glued
+
+
 def _reading(sample: str, cut: bool, delimiter: str, aliases: dict[str, str]) -> tuple[_Reading, int]:
+    """How ``delimiter`` reads the sample, and the header's width in that reading.
+
+    The header is the record with the most known names among the first HEADER_SEARCH (the
+    first record when none has any), so a file with a title line above its header still gets
+    the delimiter that splits its header, and the loader can say where the header is.
+    """
     try:
         rows = list(itertools.islice(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter),
-                                     SAMPLE_RECORDS + 1 + cut))
+                                     HEADER_SEARCH + SAMPLE_RECORDS + cut))
     except csv.Error:  # a field beyond the csv module's limit: this reading swallows the sample
         return _Reading(-1, 0.0, False), 0
-    if cut and len(rows) > SAMPLE_RECORDS + 1:
+    if cut and len(rows) > HEADER_SEARCH + SAMPLE_RECORDS:
         rows.pop()  # may be a record the sample cut in two
-    header = rows[0] if rows else []
-    body = [r for r in rows[1:] if r]  # blank lines say nothing about the delimiter
-    known = sum(normalise_name(c) in aliases for c in header)
-    glued = sum(normalise_name(part) in aliases for c in header if normalise_name(c) not in aliases
-                for d in DELIMITERS if d != delimiter and d in c for part in c.split(d))
+    if not rows:
+        return _Reading(0, 1.0, False), 0
+    scores = [_names(r, delimiter, aliases) for r in rows[:HEADER_SEARCH]]
+    at = scores.index(max(scores)) if max(scores) > 0 else 0
+    header = rows[at]
+    body = [r for r in rows[at + 1:at + 1 + SAMPLE_RECORDS] if r]  # blank lines say nothing of the delimiter
     consistent = sum(len(r) == len(header) for r in body) / len(body) if body else 1.0
-    return _Reading(known - glued, consistent, len(header) > 1), len(header)
+    return _Reading(scores[at], consistent, len(header) > 1), len(header)
 
 
 def _delimiter_name(d: str) -> str:
@@ -272,7 +290,7 @@ def _delimiter_name(d: str) -> str:
 def choose_delimiter(name: str, text: str, table: str | None) -> str:
     """The delimiter a spreadsheet program would read ``text`` with (Excel's sep= line aside).
 
-    Each candidate reads the header and the first SAMPLE_RECORDS records. The best reading
+    Each candidate reads the header (see ``_reading``) and up to SAMPLE_RECORDS records after it. The best reading
     splits the header into the most known column names (of the file's table; of any table
     when the file name is not one), less the names it leaves glued inside one cell with
     another candidate (``case_id;opened_on`` read with ',' hides two names); then has the

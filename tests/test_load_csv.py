@@ -226,6 +226,9 @@ def test_a_table_file_named_with_the_wrong_encoding_is_refused(name, intended):
     ("case_id\r\nS-1\r\n", "cases", ";"),  # one column: any delimiter reads it
     ("case_id\r\nS-1, S-2\r\n", "cases", ";"),  # ... and the rows' commas stay in the cell
     ("a;b,c\r\n1;2,3\r\n", None, ";"),  # no known table: the first of equal readings, never refused
+    # a title line or a blank line above the header: the header still decides
+    ("Saksliste for 2026\r\nsak_id,fodselsdato\r\nS-1,01.01.2000\r\n", "cases", ","),
+    ("\r\n\r\nsak_id;fodselsdato\r\nS-1;01.01.2000\r\n", "cases", ";"),
     # consistency decides between readings with the same names: ',' gives every row 2 fields
     ("x,y;z\r\n1,2\r\n3,4\r\n", "cases", ","),
 ])
