@@ -217,7 +217,11 @@ def _refuse_misread_file_name(name: str) -> None:
     between systems) would be an unknown table and its rows absent; refuse instead."""
     stem = Path(name).stem
     if any(ord(c) > 0x7F for c in stem):
-        intended = _misread_name(stem, [n for t in TABLES.values() for n in (t.name, *t.aliases)])
+        names = [n for t in TABLES.values() for n in (t.name, *t.aliases)]
+        # bytes the file system could not decode as UTF-8 (a Windows-1252 name from a zip) are
+        # kept as surrogates; read as Windows-1252 they may name a table
+        as_cp1252 = stem.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+        intended = as_cp1252 if _STRAY.search(stem) and resolve_table_name(as_cp1252) else _misread_name(stem, names)
         if intended is not None:
             raise InputRefused(
                 f"{_shown(name)}: filnavnet ser ut som '{intended}' skrevet med feil tegnkoding, så tabellen ville "

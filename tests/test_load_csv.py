@@ -208,7 +208,8 @@ def test_a_known_column_misread_is_refused_not_dropped(header, intended):
 
 
 @pytest.mark.parametrize(("name", "intended"), [("mÃ¸ter.csv", "møter"), ("p\ufffdr\ufffdrende.csv", "pårørende"),
-                                                 ("møter.csv", None), ("mÃ¸belliste.csv", None)])
+                                                 ("m\udcf8ter.csv", "møter"), ("møter.csv", None),
+                                                 ("mÃ¸belliste.csv", None), ("m\udcf8bler.csv", None)])
 def test_a_table_file_named_with_the_wrong_encoding_is_refused(name, intended):
     data = b"case_id\r\nS-1\r\n"
     if intended is None:
