@@ -8,7 +8,6 @@ Whatever cannot be read at all is an :class:`InputRefused`.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import itertools
@@ -24,6 +23,7 @@ import orjson
 import pandas as pd
 
 from . import background
+from .csv_reader import read_csv_bytes, read_csv_folder
 from .errors import InputRefused, did_you_mean
 from .filekind import sniff
 from .models import InputProblem, Severity
@@ -79,10 +79,11 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
     p = Path(path)
     duplicates: background.Pending[str | None] | None = None
     merges: dict[str, list[Merge]] = {}
+    problems: list[InputProblem] = []  # the readers' repairs first (a CSV file's stray bytes)
     if not p.exists():
         raise InputRefused(f"Finner ikke inndata: {p} (no such file or folder).")
     if p.is_dir():
-        sheets, digest = _read_csv_folder(p)
+        sheets, digest = read_csv_folder(p, problems)
     else:
         suffix = p.suffix.lower()
         data = p.read_bytes()
@@ -102,7 +103,7 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
         elif suffix in (".xlsx", ".xlsm"):
             sheets, merges = _read_xlsx(p.name, data)
         elif suffix == ".csv":
-            sheets = {p.stem: _read_csv_bytes(p.name, data)}
+            sheets = {p.stem: read_csv_bytes(p.name, data, problems)}
         elif suffix == ".xls":
             _refuse_misnamed(p.name, suffix, data, allowed=("xls", "ole2"))
             raise InputRefused(
@@ -129,7 +130,6 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
     cells = sum(len(sheet[2]) * max(1, len(sheet[0])) for sheet in sheets.values())
     scan = background.start(scan_sheets, sheets, fork=cells >= BACKGROUND_SCAN_FROM)
     data = None  # type: ignore[assignment]  # the bytes are not needed past this point
-    problems: list[InputProblem] = []
     try:
         tables = _map_tables(sheets, problems, text_only=p.is_dir() or p.suffix.lower() not in (".xlsx", ".xlsm"),
                              merges=merges, file_name=p.name)
@@ -283,95 +283,6 @@ def _column_letters(n: int) -> str:
         n, rem = divmod(n - 1, 26)
         out = chr(65 + rem) + out
     return out
-
-
-def _decode(name: str, data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _refuse_non_text(name: str, data: bytes) -> None:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputRefused(f"{name}: filen er UTF-16-tekst; lagre den som «CSV UTF-8» eller «CSV (semikolondelt)» "
-                           "(the file is UTF-16 text; save it as CSV UTF-8 or CSV semicolon-separated).")
-    if b"\0" in data:
-        kind = "en Excel-arbeidsbok (zip)" if data.startswith(b"PK\x03\x04") else "binært innhold"
-        raise InputRefused(f"{name}: ikke en tekstfil, men {kind}; en .csv-fil må være tekst "
-                           "(not a text file but binary content; a .csv file must be text).")
-
-
-def _read_csv_bytes(name: str, data: bytes) -> Sheet | ColumnSheet:
-    _refuse_non_text(name, data)
-    text = _decode(name, data)
-    first = text.split("\n", 1)[0]
-    hint = first.rstrip("\r")
-    excel_sep = hint[4] if len(hint) == 5 and hint.startswith("sep=") else None
-    if excel_sep:  # Excel's delimiter hint line; Excel does not show it, so the header is still row 1
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-        first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    if "\t" in first and first.count("\t") > max(first.count(";"), first.count(",")):
-        delimiter = "\t"
-    delimiter = excel_sep or delimiter
-    fast = _read_csv_columns(text, delimiter)
-    if fast is not None:
-        return fast
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise InputRefused(f"{name}: CSV-filen kan ikke leses (cannot be read as CSV: {exc}).") from None
-    # a quote never closed swallows the rest of the file into one cell of the last row
-    if rows and text.count('"') % 2 and any("\n" in cell or "\r" in cell for cell in rows[-1]):
-        raise InputRefused(f"{name}: rad {len(rows)} åpner et anførselstegn (\") som aldri lukkes, så resten av "
-                           f"filen ville blitt lest som én verdi (row {len(rows)} opens a quote that is never "
-                           "closed; the rest of the file would be read as one value).")
-    if not rows:
-        return ([], [], [])
-    return (list(rows[0]), rows[1:], list(range(2, len(rows) + 1)))
-
-
-def _read_csv_columns(text: str, delimiter: str) -> ColumnSheet | None:
-    """A regular CSV text read by pandas' C parser straight into columns; None for anything irregular.
-
-    The csv module reads a row at a time, and the rows must then be turned into
-    columns and copied together (see ``_compacted``): at 100,000 cases that is about
-    four seconds, against under one here. Only a text every row of which has at most
-    the header's number of fields and whose quotes all close is read here; a wider row,
-    an unclosed quote or an empty text goes to the csv module's path, which reports them.
-    The two paths read the same cells (tested against each other); a row shorter than
-    the header gets empty text where the csv module gives None, both an empty cell.
-    """
-    if not text or text.count('"') % 2:
-        return None
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str, na_filter=False,
-                            keep_default_na=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
-                            doublequote=True, skipinitialspace=False, index_col=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
-        return None
-    columns = [frame[c].to_numpy(dtype=object) for c in frame.columns]
-    header = [col[0] for col in columns]
-    body = [col[1:].tolist() for col in columns]
-    return (header, body, list(range(2, len(frame) + 1)), False)
-
-
-def _read_csv_folder(folder: Path) -> tuple[dict[str, Sheet], str]:
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
-    if not files:
-        raise InputRefused(f"{folder}: mappen har ingen .csv-filer (the folder holds no .csv files).")
-    digest = hashlib.sha256()
-    out: dict[str, Sheet] = {}
-    for f in files:
-        data = f.read_bytes()
-        digest.update(f.name.encode("utf-8"))
-        digest.update(data)
-        out[f.stem] = _read_csv_bytes(f.name, data)
-    return out, digest.hexdigest()
 
 
 def _refuse_constant(name: str) -> object:

@@ -244,8 +244,11 @@ def test_json_snapshots(tables, as_of):
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
 def test_csv_snapshots(tables, as_of, delimiter, encoding):
     with tempfile.TemporaryDirectory() as tmp:
-        # csv.writer quotes correctly: a refusal for an unclosed quote would be a false alarm
-        load_and_derive(write_csv(Path(tmp), tables, delimiter, encoding), as_of, never=("anførselstegn",))
+        # csv.writer quotes correctly: a refusal for an unclosed quote, or for a closing quote followed by
+        # text, would be a false alarm. A quoted cell whose lines read as rows of their own ("S-1\nS-2") is
+        # refused by design: a reader cannot tell it from rows a stray quote swallowed.
+        load_and_derive(write_csv(Path(tmp), tables, delimiter, encoding), as_of,
+                        never=("aldri lukkes", "følges av tekst"))
 
 
 @fuzz(25)

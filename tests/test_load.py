@@ -378,3 +378,82 @@ def test_sniff_tells_the_kind_by_the_bytes(data, kind):
     from ke_rules.filekind import sniff
 
     assert sniff(data).key == kind
+
+
+# --- a csv folder: every .csv entry is read or refused by name, never taken as an absent table (issue 10)
+
+
+def _folder(tmp_path, **files: bytes):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "cases.csv").write_bytes(b"case_id\r\nS-1\r\n")
+    for name, body in files.items():
+        (folder / name).write_bytes(body)
+    return folder
+
+
+def test_a_broken_link_is_refused_naming_the_file(tmp_path):
+    import os
+
+    folder = _folder(tmp_path)
+    os.symlink(tmp_path / "gone.csv", folder / "meetings.csv")
+    with pytest.raises(InputRefused, match="meetings.csv: lenken peker på en fil som ikke finnes"):
+        ke_rules.load_snapshot(folder)
+
+
+def test_a_link_to_a_file_is_read(tmp_path):
+    import os
+
+    folder = _folder(tmp_path)
+    (tmp_path / "m.csv").write_bytes(b"meeting_id,case_id,meeting_date\r\nM-1,S-1,2026-01-01\r\n")
+    os.symlink(tmp_path / "m.csv", folder / "meetings.csv")
+    assert list(ke_rules.load_snapshot(folder).tables["meetings"]["meeting_id"]) == ["M-1"]
+
+
+def test_an_entry_that_is_not_a_regular_file_is_refused(tmp_path):
+    folder = _folder(tmp_path)
+    (folder / "meetings.csv").mkdir()
+    with pytest.raises(InputRefused, match="meetings.csv: ikke en vanlig fil"):
+        ke_rules.load_snapshot(folder)
+
+
+@pytest.mark.parametrize(("error", "fragment"), [
+    (PermissionError(13, "Permission denied"), "ingen tilgang"),
+    (OSError(5, "Input/output error"), "lesefeil"),
+])
+def test_a_file_that_cannot_be_read_is_refused_naming_it(tmp_path, monkeypatch, error, fragment):
+    from pathlib import Path
+
+    folder = _folder(tmp_path, **{"meetings.csv": b"meeting_id\r\n"})
+    read_bytes = Path.read_bytes
+
+    def failing(self):
+        if self.name == "meetings.csv":
+            raise error
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", failing)
+    with pytest.raises(InputRefused, match=f"meetings.csv: filen kan ikke leses: {fragment}"):
+        ke_rules.load_snapshot(folder)
+
+
+def test_two_files_of_one_stem_are_refused(tmp_path):
+    folder = _folder(tmp_path, **{"cases.CSV": b"case_id\r\nS-2\r\n"})
+    with pytest.raises(InputRefused, match="'cases.CSV' og 'cases.csv' er samme tabell"):
+        ke_rules.load_snapshot(folder)
+
+
+def test_office_owner_files_and_macos_forks_are_not_data(tmp_path):
+    folder = _folder(tmp_path, **{"~$cases.csv": b"\x0bKari" + b"\0" * 40, "._cases.csv": b"\0\x05\x16\x07" * 8})
+    snap = ke_rules.load_snapshot(folder)
+    assert list(snap.tables["cases"]["case_id"]) == ["S-1"]
+
+
+def test_a_single_csv_file_reports_its_stray_bytes(tmp_path):
+    path = tmp_path / "saker.csv"
+    path.write_bytes("sak_id;åpnet\r\nSø-1;01.01.2024\r\n".encode() + b"S\xf8-2;01.01.2024\r\n")
+    snap = ke_rules.load_snapshot(path)
+    assert list(snap.tables["cases"]["case_id"]) == ["Sø-1", "Sø-2"]
+    assert str(snap.tables["cases"]["opened_on"].iat[1].date()) == "2024-01-01"
+    assert [(p.table, p.row, p.column, p.code.value, p.severity.value, p.value) for p in snap.problems
+            if p.code.value == "stray_byte"] == [("cases", 3, "case_id", "stray_byte", "warning", "Sø-2")]

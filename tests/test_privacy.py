@@ -289,14 +289,15 @@ def test_scan_sheets_counts_every_cell_with_contract_names(by_columns):
 
 
 def test_scan_sheets_reads_what_the_readers_return(tmp_path):
-    from ke_rules.load import _read_csv_bytes, _read_json  # the sheets read_snapshot has before mapping them
+    from ke_rules.csv_reader import read_csv_bytes  # the sheets read_snapshot has before mapping them
+    from ke_rules.load import _read_json
 
     doc = {"saker": [{"sak_id": "S-1", "fnr": int(FNR)}, {"sak_id": D_NR}], "ukjent": [{"a": f"nr {H_NR}"}]}
     sheets = _read_json("s.json", json.dumps(doc).encode())
     assert scan_sheets(sheets) == {("cases", "case_id"): 1, ("cases", "fnr"): 1, ("ukjent", "a"): 1}
     csv = f"sak_id;merknad\nS-1;fnr {FNR}\n{D_NR};\n".encode()
-    assert scan_sheets({"cases": _read_csv_bytes("cases.csv", csv)}) == {("cases", "case_id"): 1,
-                                                                         ("cases", "merknad"): 1}
+    assert scan_sheets({"cases": read_csv_bytes("cases.csv", csv, [])}) == {("cases", "case_id"): 1,
+                                                                            ("cases", "merknad"): 1}
 
 
 def test_identity_number_problems_are_notices_with_the_count():

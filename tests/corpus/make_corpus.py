@@ -852,6 +852,41 @@ def corpus() -> dict[str, bytes]:
     # --- issue 10: cell values (Excel errors, invisible characters, half characters, huge numbers,
     # identity numbers with a hyphen or a dot or late in a long value)
     files.update(issue10_values())
+    # --- issue 10: CSV reading (quotes in free text, encodings, delimiters, what a folder holds)
+    ip = "case_id;opened_on;merknad;ip_started_on\r\n"
+    files["csv_quote_in_text/cases.csv"] = (  # quotes as text: 6 cases, the bad date at its own row
+        ip + 'S-1;2024-01-01;skjerm 24" levert;2024-02-01\r\nS-2;2024-01-01;"Vil ikke" sa hun;2024-02-01\r\n'
+        'S-3;2024-01-01;12" og 15";2024-02-01\r\nS-4;2024-01-01;;2024-02-01\r\n'
+        'S-5;2024-01-01;"sitat; med semikolon";2024-02-01\r\nS-6;31.02.2024;ok;2024-02-01\r\n').encode("cp1252")
+    files["csv_quote_swallows_rows/cases.csv"] = (  # an even number of quotes: rows 4-6 would vanish
+        ip + "S-1;2024-01-01;ok;2024-02-01\r\nS-2;2024-01-01;\"Vil ikke ha IP;2024-02-01\r\n"
+        "S-3;2024-01-01;;2024-02-01\r\nS-4;2024-01-01;;2024-02-01\r\n"
+        'S-5;2024-01-01;skjerm 24" levert;2024-02-01\r\nS-6;31.02.2024;;2024-02-01\r\n').encode("cp1252")
+    files["csv_quote_closed_then_text/cases.csv"] = (  # the quote closing a two-line value is text
+        b'case_id,merknad\r\nS-1,"Vil ikke\r\nha IP" sa hun\r\nS-2,\r\n')
+    files["csv_cr_line_ends/cases.csv"] = (  # old Mac line ends (\r alone), a blank line, a quoted note
+        b'case_id,opened_on,merknad,ip_started_on\rS-1,2024-01-01,"linje 1\rlinje 2",2024-02-01\r\r'
+        b"S-2,31.02.2024,,2024-02-01\r")
+    files["csv_utf8_stray_byte/saker.csv"] = (  # UTF-8 (ø, å) with one Windows-1252 byte pasted in
+        "sak_id;åpnet;merknad;ip_startet\r\nSø-1;2024-01-01;ok;2024-02-01\r\n".encode()
+        + b"S-2;2024-01-01;bl\xe5 mappe;2024-02-01\r\n" + "S-3;2024-01-01;grønn;\r\n".encode())
+    files["csv_bom_stray_cp1252_byte/cases.csv"] = (  # Excel's CSV UTF-8 with an id pasted from elsewhere
+        b"\xef\xbb\xbfcase_id;opened_on;ip_started_on\r\nS-1;2024-01-01;2024-02-01\r\n"
+        b"S\xf8-2;2024-01-01;2024-02-01\r\n")
+    files["csv_cp1252_one_utf8_pair/cases.csv"] = (  # Windows-1252 text, one pair that is valid UTF-8
+        "case_id;opened_on;merknad;ip_started_on\r\nSø-1;2024-01-01;blå;2024-02-01\r\n"
+        "S-2;2024-01-01;ÆØÅ« se notat»;2024-02-01\r\n".encode("cp1252"))
+    files["csv_double_bom/cases.csv"] = b"\xef\xbb\xbf\xef\xbb\xbfcase_id,opened_on,ip_started_on\r\nS-1,2024-01-01,2024-02-01\r\n"
+    files["csv_mojibake_header/saker.csv"] = "sak_id;Ã¥pnet;ip_startet\r\nS-1;2024-01-01;2024-02-01\r\n".encode()
+    files["csv_replacement_char_header/cases.csv"] = (
+        "case_id,f\ufffddselsdato,opened_on\r\nS-1,2000-01-01,2024-01-01\r\n".encode())
+    files["csv_semicolon_header_commas/saker.csv"] = (
+        "sak_id;åpnet;kommentar (hvem, hva, når);ip_startet\r\nS-1;01.01.2024;mor, far;01.02.2024\r\n"
+        "S-2;01.01.2024;;01.02.2024\r\n".encode("cp1252"))
+    files["csv_delimiter_tie/cases.csv"] = (  # ';' and ',' both read two columns with one known name each
+        b"case_id;opened_on,birth_date\r\nS-1;2024-01-01,1990-01-01\r\nS-2;2024-01-01,1991-01-01\r\n")
+    files["csv_excel_owner_file/cases.csv"] = b"case_id,opened_on,ip_started_on\r\nS-1,2024-01-01,2024-02-01\r\n"
+    files["csv_excel_owner_file/~$cases.csv"] = b"\x0bKari Nordmann" + b"\0" * 40  # Excel's lock file
     return files
 
 
