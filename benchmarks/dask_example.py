@@ -134,11 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ruleset", default="nasjonal")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--scheduler", help="address of an existing Dask scheduler (default: a LocalCluster)")
-    ap.add_argument("--snapshot", type=Path, help="a canonical .json snapshot (default: ke_rules.synth data)")
+    ap.add_argument("--snapshot", type=Path, help="a canonical .json snapshot (default: ke_rules.tools.synth data)")
     args = ap.parse_args(argv)
     from dask.distributed import Client, LocalCluster
 
-    from ke_rules.synth import generate
+    from ke_rules.tools.synth import generate
 
     as_of = dt.date.fromisoformat(args.as_of)
     if args.snapshot:

@@ -5,7 +5,7 @@ not from ke_rules' code. It reads a *clean* snapshot with canonical table and co
 as ``ke-rules synth`` writes it (one .json file or a folder of .csv files): no bokmål aliases,
 no enumeration synonyms, no input-problem handling. Two things come from ke_rules, as data:
 the ruleset's parameters and enabled rules (``ke_rules.load_ruleset``) and the documented
-service vocabulary that infers an empty service category (``ke_rules.vocabulary``).
+service vocabulary that infers an empty service category (``ke_rules.ingest.vocabulary``).
 
     python3 benchmarks/duckdb_peer.py SNAPSHOT --as-of 2026-11-23 [--ruleset nasjonal] [--output F.json]
 
@@ -285,7 +285,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, as_of: dt.date, params: dict, rules
 def ruleset_inputs(ruleset: str) -> tuple[dict, set[str], dict[str, str]]:
     """Parameters and enabled rules of a ruleset, and the service vocabulary (data from ke_rules)."""
     import ke_rules
-    from ke_rules.vocabulary import SERVICE_CATEGORIES
+    from ke_rules.ingest.vocabulary import SERVICE_CATEGORIES
 
     rs = ke_rules.load_ruleset(ruleset)
     return dict(rs.params), set(rs.rules), dict(SERVICE_CATEGORIES)

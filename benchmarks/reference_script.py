@@ -2,7 +2,7 @@
 
 Loads a .json snapshot with the standard library's json module and evaluates it with
 tests/reference.py (rules.md written row by row in plain Python, no pandas, no engine).
-The one step it borrows is the documented service vocabulary (ke_rules/vocabulary.py,
+The one step it borrows is the documented service vocabulary (ke_rules/ingest/vocabulary.py,
 loaded as a single file, without the package) to fill an empty service category, as the
 loader does.
 

@@ -4,7 +4,7 @@
                               [--seed 1] [--as-of 2026-11-23] [--data DIR] [--no-peer] [--no-reference]
                               [--json RESULTS.json] [--repeat N]
 
-For each size the synthetic snapshot (``ke_rules.synth``) is generated once and cached under
+For each size the synthetic snapshot (``ke_rules.tools.synth``) is generated once and cached under
 ``benchmarks/data/`` (gitignored). Then, each in its own process, so that the peak RSS is
 that process's alone (``os.wait4``):
 

@@ -19,21 +19,21 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
-from .errors import EngineError, InputRefused, KeRulesError, RulesetError
+from ke_rules._version import __version__
+from ke_rules.errors import EngineError, InputRefused, KeRulesError, RulesetError
 
 if TYPE_CHECKING:
-    from .models import Finding, InputProblem, Measure, Report
-    from .pipeline import today_in_oslo
-    from .ruleset import Rule, Ruleset, builtin_rulesets, load_ruleset
-    from .validate import Snapshot
+    from ke_rules.ingest.validate import Snapshot
+    from ke_rules.pipeline import today_in_oslo
+    from ke_rules.report.models import Finding, InputProblem, Measure, Report
+    from ke_rules.rules.ruleset import Rule, Ruleset, builtin_rulesets, load_ruleset
 
 # Imported on first use (PEP 562), so that `ke-rules --help` or `--version` does not load pandas:
 # the name a user imports -> the module that defines it.
 _LAZY = {
-    "Finding": "models", "InputProblem": "problems", "Measure": "models", "Report": "models",
-    "today_in_oslo": "pipeline", "Rule": "ruleset", "Ruleset": "ruleset", "builtin_rulesets": "ruleset",
-    "load_ruleset": "ruleset", "Snapshot": "validate",
+    "Finding": "report.models", "InputProblem": "ingest.problems", "Measure": "report.models",
+    "Report": "report.models", "today_in_oslo": "pipeline", "Rule": "rules.ruleset", "Ruleset": "rules.ruleset",
+    "builtin_rulesets": "rules.ruleset", "load_ruleset": "rules.ruleset", "Snapshot": "ingest.validate",
 }
 
 
@@ -79,7 +79,7 @@ def load_snapshot(path: str | Path, *, pseudonym_key: str | bytes | None = None,
     keyed pseudonyms; ``pause_gc`` pauses Python's cyclic garbage collector while reading
     (faster for big files; off by default, as it is the caller's process).
     """
-    from .pipeline import load
+    from ke_rules.pipeline import load
 
     return load(path, pseudonym_key=pseudonym_key, pause_gc=pause_gc)
 
@@ -94,7 +94,7 @@ def evaluate(snapshot: Snapshot, ruleset: Ruleset | str | Path = "nasjonal",
     processes that evaluate (1, the default, stays in this process; None lets a big run use
     two). ``pause_gc`` pauses the cyclic garbage collector for the run, as the CLI does.
     """
-    from .pipeline import evaluate as run
+    from ke_rules.pipeline import evaluate as run
 
     return run(snapshot, ruleset, as_of, lang=lang, engine=engine, workers=workers, pause_gc=pause_gc)
 
@@ -103,7 +103,7 @@ def check(path: str | Path, ruleset: Ruleset | str | Path = "nasjonal",
           as_of: str | dt.date | None = None, lang: str = "nb", *, engine: str = "auto",
           workers: int | None = 1, pseudonym_key: str | bytes | None = None, pause_gc: bool = False) -> Report:
     """Load ``path`` and evaluate it: the whole job of ``ke-rules check`` as one call."""
-    from .pipeline import load
+    from ke_rules.pipeline import load
 
     snapshot = load(path, pseudonym_key=pseudonym_key, pause_gc=pause_gc)
     return evaluate(snapshot, ruleset, as_of=as_of, lang=lang, engine=engine, workers=workers, pause_gc=pause_gc)

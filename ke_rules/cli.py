@@ -5,7 +5,7 @@ Exit codes (report-contract.md): 0 evaluated, nothing at or above ``--fail-on``;
 ``--strict`` and the input had errors or warnings. Every known failure is printed as
 one paragraph on stderr, never as a traceback.
 
-Every file is written whole or not at all (:mod:`ke_rules.atomic`), and ``--output``
+Every file is written whole or not at all (:mod:`ke_rules.runtime.atomic`), and ``--output``
 may not name the input. Everything printed passes :func:`_die` or :func:`_say`, which
 show control characters escaped: the input's names and values must not drive the terminal.
 """
@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from . import __version__
-from .controls import escape_controls, escape_json_text_controls
-from .errors import KeRulesError
+from ke_rules import __version__
+from ke_rules.errors import KeRulesError
+from ke_rules.privacy.controls import escape_controls, escape_json_text_controls
 
 if TYPE_CHECKING:
-    from .ruleset import Rule, Ruleset
+    from ke_rules.rules.ruleset import Rule, Ruleset
 
 __all__ = ["main"]
 
@@ -41,7 +41,7 @@ def _die(message: str) -> NoReturn:
     A message quotes file, sheet and column names and values from the input; a line break
     or an escape sequence there must neither split the paragraph nor act on the terminal.
     """
-    from .privacy import mask_identity_numbers
+    from ke_rules.privacy.identity import mask_identity_numbers
 
     click.echo(f"ke-rules: {escape_controls(mask_identity_numbers(message))}", err=True)
     sys.exit(2)
@@ -59,7 +59,7 @@ def _say(text: str = "", *, err: bool = False) -> None:
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                   file: Any = None, line: str | None = None) -> None:
     """A library's warning (openpyxl, pandas) as one escaped line: it may quote the input."""
-    from .privacy import mask_identity_numbers
+    from ke_rules.privacy.identity import mask_identity_numbers
 
     _say(f"ke-rules: {category.__name__}: {mask_identity_numbers(str(message))}".replace("\n", " "), err=True)
 
@@ -134,12 +134,12 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
           lang: str, fail_on: str, strict: bool, delimiter: str, pseudonym_key: str | None,
           workers: int | None, engine: str, quiet: bool, timings: bool) -> None:
     """Check INPUT (.xlsx, .json or a folder of .csv files) and write the findings report."""
-    from . import pipeline
-    from .atomic import refuse_output_over_input, write_bytes_atomic
-    from .backend import resolve_engine
-    from .progress import Progress
-    from .render import render
-    from .ruleset import load_ruleset
+    from ke_rules import pipeline
+    from ke_rules.engines.choice import resolve_engine
+    from ke_rules.report.render import render
+    from ke_rules.rules.ruleset import load_ruleset
+    from ke_rules.runtime.atomic import refuse_output_over_input, write_bytes_atomic
+    from ke_rules.runtime.progress import Progress
 
     if fmt is None:
         fmt = _SUFFIX_FORMAT.get(output.suffix.lower(), "json") if output else "json"
@@ -241,7 +241,7 @@ def _all_rules(ruleset_name: str) -> tuple[Ruleset, list[tuple[str, Rule | None,
 
     import yaml
 
-    from . import load_ruleset
+    from ke_rules import load_ruleset
 
     rs = load_ruleset(ruleset_name)
     compiled: dict[str, Rule] = dict(rs.rules)
@@ -276,7 +276,7 @@ def _params_used(rule: Rule, params: dict[str, Any]) -> dict[str, Any]:
     and the parameter each field it uses is derived with (fields.py)."""
     import re
 
-    from .fields import FIELDS
+    from ke_rules.derive.fields import FIELDS
 
     spec = rule.spec
     catalogue = FIELDS[spec.subject]
@@ -345,7 +345,7 @@ def rules_list(ruleset_name: str, lang: str, fmt: str) -> None:
         return
     w = _RULE_WORDS[lang]
     ext = f" ({w['extends']} {', '.join(rs.extends)})" if rs.extends else ""
-    from .backend import ENGINE_NAMES, resolve_engine
+    from ke_rules.engines.choice import ENGINE_NAMES, resolve_engine
 
     engine = ENGINE_NAMES[resolve_engine("auto")]
     _say(f"{w['ruleset']} {rs.name}{ext}: " + w["count"].format(on=len(rs.rules), off=len(rs.disabled), engine=engine))
@@ -388,8 +388,8 @@ def rules_list(ruleset_name: str, lang: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_show(rule_id: str, ruleset_name: str, lang: str, fmt: str) -> None:
     """One rule in full: title, severity, population, conditions, parameters in force, basis, evidence."""
-    from .errors import did_you_mean
-    from .fields import FIELDS
+    from ke_rules.derive.fields import FIELDS
+    from ke_rules.errors import did_you_mean
 
     try:
         rs, entries = _all_rules(ruleset_name)
@@ -451,7 +451,7 @@ def rules_test(ruleset_name: str, lang: str, fmt: str) -> None:
     Exit 0 when every example gives exactly its findings, 1 when one does not (named),
     2 when the ruleset or an examples file cannot be used.
     """
-    from .rule_examples import run_examples
+    from ke_rules.rules.examples import run_examples
 
     try:
         results = run_examples(ruleset_name)
@@ -483,7 +483,7 @@ def rules_test(ruleset_name: str, lang: str, fmt: str) -> None:
 @click.option("--force", is_flag=True, help="Overwrite OUT.xlsx if it exists.")
 def template(out_path: Path, lang: str, force: bool) -> None:
     """Write an empty input workbook: one sheet per table, drop-down lists, date formats, explanations."""
-    from .template import write_template
+    from ke_rules.ingest.template import write_template
 
     if out_path.suffix.lower() != ".xlsx":
         _die(f"{out_path.name}: malen er en Excel-arbeidsbok; gi et filnavn som slutter på .xlsx "
@@ -514,8 +514,8 @@ def synth(n_cases: int, seed: int, output: Path, as_of: str | None, input_warnin
     folder) a folder of .csv files. The data has no input errors or warnings and holds
     values on both sides of every rule's boundary at the --as-of date.
     """
-    from .pipeline import as_date as _as_date
-    from .synth import generate, write_snapshot
+    from ke_rules.pipeline import as_date as _as_date
+    from ke_rules.tools.synth import generate, write_snapshot
 
     suffix = output.suffix.lower()
     if suffix not in (".xlsx", ".json") and suffix and not output.is_dir():

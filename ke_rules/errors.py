@@ -28,14 +28,14 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
 class KeRulesError(Exception):
     """Base of every error ke-rules raises on purpose.
 
-    Text arguments are masked with :func:`~ke_rules.privacy.mask_identity_numbers` when
+    Text arguments are masked with :func:`~ke_rules.privacy.identity.mask_identity_numbers` when
     the error is made, so neither ``str(exc)``, ``repr(exc)`` nor ``exc.args`` can carry
     a personal identity number that a message quoted from the input (a header, a key,
     a file name) to the terminal or a log.
     """
 
     def __init__(self, *args: object) -> None:
-        from .privacy import mask_identity_numbers  # when an error is made, not when ke-rules starts
+        from ke_rules.privacy.identity import mask_identity_numbers  # when an error is made, not when ke-rules starts
 
         super().__init__(*(mask_identity_numbers(a) if isinstance(a, str) else a for a in args))
 

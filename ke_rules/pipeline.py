@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import KeRulesError
+from ke_rules.errors import KeRulesError
 
 if TYPE_CHECKING:
-    from .models import Report
-    from .ruleset import Ruleset
-    from .validate import Snapshot
+    from ke_rules.ingest.validate import Snapshot
+    from ke_rules.report.models import Report
+    from ke_rules.rules.ruleset import Ruleset
 
 __all__ = ["Stages", "as_date", "today_in_oslo", "load", "evaluate"]
 
@@ -72,7 +72,7 @@ class Stages:
 def _gc(pause: bool) -> contextlib.AbstractContextManager[None]:
     if not pause:
         return contextlib.nullcontext()
-    from .background import paused_gc
+    from ke_rules.runtime.background import paused_gc
 
     return paused_gc()
 
@@ -80,14 +80,14 @@ def _gc(pause: bool) -> contextlib.AbstractContextManager[None]:
 def load(path: str | Path, *, pseudonym_key: str | bytes | None = None, pause_gc: bool = False,
          stages: Stages | None = None) -> Snapshot:
     """Read and check a snapshot; with ``pseudonym_key``, ids and names become keyed pseudonyms."""
-    from .load import read_snapshot
-    from .validate import validate
+    from ke_rules.ingest.read import read_snapshot
+    from ke_rules.ingest.validate import validate
 
     stages = stages or Stages()
     with _gc(pause_gc), stages.stage("load"):
         snapshot = validate(read_snapshot(path))
         if pseudonym_key:
-            from .pseudonym import pseudonymize_snapshot
+            from ke_rules.privacy.pseudonym import pseudonymize_snapshot
 
             snapshot = pseudonymize_snapshot(snapshot, pseudonym_key)
     return snapshot
@@ -97,10 +97,10 @@ def evaluate(snapshot: Snapshot, ruleset: Ruleset | str | Path = "nasjonal", as_
              *, lang: str = "nb", engine: str = "auto", workers: int | None = 1, pause_gc: bool = False,
              stages: Stages | None = None) -> Report:
     """Derive facts at ``as_of``, evaluate the rules with ``engine`` and build the report."""
-    from .engine import evaluate_facts
-    from .facts import derive_facts
-    from .report import build_report
-    from .ruleset import Ruleset, load_ruleset
+    from ke_rules.derive.facts import derive_facts
+    from ke_rules.engines.evaluation import evaluate_facts
+    from ke_rules.report.build import build_report
+    from ke_rules.rules.ruleset import Ruleset, load_ruleset
 
     if lang not in LANGS:
         raise KeRulesError(f"lang must be 'nb' or 'en', got '{lang}'")

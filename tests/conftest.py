@@ -12,7 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from ke_rules.engine import durable_available
+from ke_rules.engines.evaluation import durable_available
 
 D = dt.date(2026, 11, 23)
 

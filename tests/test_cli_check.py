@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from ke_rules.cli import main
-from ke_rules.progress import Progress
+from ke_rules.runtime.progress import Progress
 
 from .conftest import requires_durable, write_json
 
@@ -90,12 +90,12 @@ def test_summary_line_follows_the_language(snap):
 
 
 def test_an_unexpected_error_is_one_masked_paragraph(snap, monkeypatch):
-    import ke_rules.facts
+    import ke_rules.derive.facts
 
     def broken(*args, **kwargs):
         raise ValueError(f"bad value {FNR}")
 
-    monkeypatch.setattr(ke_rules.facts, "derive_facts", broken)
+    monkeypatch.setattr(ke_rules.derive.facts, "derive_facts", broken)
     code, _, err = run("check", snap, "--as-of", "2026-11-23")
     assert code == 2
     assert "intern feil" in err and FNR not in err and "Traceback" not in err
@@ -131,10 +131,10 @@ def test_progress_is_off_when_stderr_is_not_a_terminal():
 
 
 def test_identity_count_in_a_forked_process_gives_the_same_report(snap, monkeypatch):
-    import ke_rules.load
+    import ke_rules.ingest.read
 
     inline = run("check", snap, "--as-of", "2026-11-23")[1]
-    monkeypatch.setattr(ke_rules.load, "BACKGROUND_SCAN_FROM", 0)
+    monkeypatch.setattr(ke_rules.ingest.read, "BACKGROUND_SCAN_FROM", 0)
     forked = run("check", snap, "--as-of", "2026-11-23")[1]
     assert forked == inline and b"identity_number" in forked
 
@@ -144,8 +144,8 @@ def _fails(x):
 
 
 def test_a_failing_background_process_raises_a_ke_rules_error():
-    from ke_rules import background
     from ke_rules.errors import KeRulesError
+    from ke_rules.runtime import background
 
     pending = background.start(_fails, 3, fork=True)
     assert pending.forked
@@ -157,9 +157,9 @@ def test_a_failing_background_process_raises_a_ke_rules_error():
 
 @pytest.mark.parametrize("threshold", [10**12, 0])  # checked inline, and in the forked process
 def test_a_key_twice_in_one_json_object_is_refused_either_way(tmp_path, monkeypatch, threshold):
-    import ke_rules.load
+    import ke_rules.ingest.read
 
-    monkeypatch.setattr(ke_rules.load, "BACKGROUND_SCAN_FROM", threshold)
+    monkeypatch.setattr(ke_rules.ingest.read, "BACKGROUND_SCAN_FROM", threshold)
     path = tmp_path / "dup.json"
     path.write_text('{"cases": [{"case_id": "S-1", "case_id": "S-2"}]}', encoding="utf-8")
     code, out, err = run("check", str(path), "--as-of", "2026-11-23")
@@ -187,7 +187,7 @@ def test_the_engines_give_the_same_report_but_for_tool_engine(tmp_path):
 
 
 def test_without_durable_rules_auto_runs_columnar_and_durable_is_refused(tmp_path, monkeypatch):
-    import ke_rules.backend as backend
+    import ke_rules.engines.choice as backend
 
     monkeypatch.setattr(backend, "_durable_modules", None)
     monkeypatch.setattr(backend, "_durable_error", "No module named 'durable_rules_engine'")

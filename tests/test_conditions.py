@@ -19,8 +19,8 @@ import yaml
 
 import ke_rules
 from ke_rules import RulesetError
-from ke_rules.engine import _run_jobs, durable_available, evaluate_facts
-from ke_rules.facts import Facts
+from ke_rules.derive.facts import Facts
+from ke_rules.engines.evaluation import _run_jobs, durable_available, evaluate_facts
 
 D = dt.date(2026, 11, 23)
 

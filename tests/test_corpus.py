@@ -98,7 +98,7 @@ def test_the_committed_corpus_is_what_make_corpus_writes(capsys):
 
 
 def test_the_planted_numbers_are_valid_identity_numbers():
-    from ke_rules.privacy import is_identity_number
+    from ke_rules.privacy.identity import is_identity_number
 
     assert all(is_identity_number(n) for n in M.PLANTED)
 
@@ -142,7 +142,7 @@ def test_corpus_outcome(entry):
             assert number not in out.stdout and number not in out.stderr
 
 
-# --- the loader fixes the corpus brought out (ke_rules/load.py), one behaviour each
+# --- the loader fixes the corpus brought out (ke_rules/ingest/read.py), one behaviour each
 
 
 def _write(folder: Path, files: dict[str, bytes]) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ke_rules.synth import generate
+from ke_rules.tools.synth import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 D = dt.date(2026, 11, 23)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ke_rules.fields import FIELDS, catalogue_markdown
-from ke_rules.schema import contract_markdown
+from ke_rules.derive.fields import FIELDS, catalogue_markdown
+from ke_rules.ingest.schema import contract_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +20,7 @@ def test_input_doc_is_current():
 
 def test_derived_facts_have_exactly_the_catalogue_fields(tmp_path):
     import ke_rules
-    from ke_rules.facts import derive_facts
+    from ke_rules.derive.facts import derive_facts
 
     from .conftest import D, write_json
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import ke_rules
-from ke_rules.synth import generate, write_snapshot
+from ke_rules.tools.synth import generate, write_snapshot
 
 pytest.importorskip("duckdb")
 

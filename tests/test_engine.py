@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 import ke_rules
-from ke_rules.engine import evaluate_facts
+from ke_rules.derive.facts import Facts
+from ke_rules.derive.fields import FIELDS, SUBJECT_ID
+from ke_rules.engines.evaluation import evaluate_facts
 from ke_rules.errors import EngineError
-from ke_rules.facts import Facts
-from ke_rules.fields import FIELDS, SUBJECT_ID
 
 from .conftest import requires_durable, write_json
 
@@ -114,7 +114,7 @@ def test_parallel_evaluation_gives_the_same_evaluation_as_one_process(workers):
 
 @requires_durable
 def test_a_failing_worker_process_is_an_engine_error(monkeypatch):
-    import ke_rules.engine as eng
+    import ke_rules.engines.evaluation as eng
 
     facts = _facts(300, 300, seed=5)
     original = eng._run_jobs
@@ -133,7 +133,7 @@ def test_a_failing_worker_process_is_an_engine_error(monkeypatch):
 @requires_durable
 def test_engine_disagreement_is_an_error_not_a_silent_loss(monkeypatch):
     facts = _facts(500, 0, seed=3)
-    import ke_rules.engine as eng
+    import ke_rules.engines.evaluation as eng
 
     original = eng._Session.record
     seen = {"n": 0}
@@ -154,8 +154,8 @@ def test_engine_disagreement_is_an_error_not_a_silent_loss(monkeypatch):
 @pytest.mark.slow
 def test_random_snapshot_matches_independent_reference(tmp_path):
     """20,000 synthetic cases: finding for finding equal to tests/reference.py (rules.md by hand)."""
-    from ke_rules.synth import generate
-    from ke_rules.vocabulary import SERVICE_CATEGORIES, normalise_name
+    from ke_rules.ingest.vocabulary import SERVICE_CATEGORIES, normalise_name
+    from ke_rules.tools.synth import generate
 
     from .reference import reference_evaluate
 
@@ -188,7 +188,7 @@ def test_random_snapshot_matches_independent_reference(tmp_path):
 ])
 def test_fact_values_are_plain_json_values(column, expected):
     """Facts go to durable-rules as JSON: empty cells are left out, whole numbers are ints, no numpy types."""
-    from ke_rules.engine import _plain
+    from ke_rules.engines.evaluation import _plain
 
     got = _plain(column)
     assert got == expected
@@ -199,7 +199,7 @@ def test_fact_values_are_plain_json_values(column, expected):
 def test_a_fact_the_engine_says_it_has_seen_goes_to_a_fresh_session(monkeypatch):
     """durable-rules answers "observed" for a fact equal to one in the session (and, by a 32-bit hash
     collision, for some that are not): the fact is asserted again in a new session, nothing is lost."""
-    import ke_rules.engine as eng
+    import ke_rules.engines.evaluation as eng
 
     facts = _facts(300, 200, seed=5)
     ruleset = ke_rules.load_ruleset("nasjonal")
@@ -250,8 +250,8 @@ def test_the_engines_agree_on_a_20k_synthetic_snapshot():
     import tempfile
     from pathlib import Path
 
-    from ke_rules.facts import derive_facts
-    from ke_rules.synth import generate
+    from ke_rules.derive.facts import derive_facts
+    from ke_rules.tools.synth import generate
 
     with tempfile.TemporaryDirectory() as tmp:
         snapshot = ke_rules.load_snapshot(write_json(Path(tmp) / "s.json", generate(20_000, seed=5, as_of=D)))
@@ -262,7 +262,7 @@ def test_the_engines_agree_on_a_20k_synthetic_snapshot():
 
 
 def _without_durable(monkeypatch):
-    import ke_rules.backend as backend
+    import ke_rules.engines.choice as backend
 
     monkeypatch.setattr(backend, "_durable_modules", None)
     monkeypatch.setattr(backend, "_durable_error", "No module named 'durable_rules_engine'")
@@ -270,7 +270,7 @@ def _without_durable(monkeypatch):
 
 @requires_durable
 def test_auto_takes_durable_rules_where_it_imports_and_columnar_where_it_does_not(monkeypatch):
-    from ke_rules.engine import resolve_engine
+    from ke_rules.engines.evaluation import resolve_engine
 
     assert resolve_engine("auto") == "durable"
     _without_durable(monkeypatch)
@@ -283,7 +283,7 @@ def test_auto_takes_durable_rules_where_it_imports_and_columnar_where_it_does_no
 
 
 def test_an_unknown_engine_is_refused():
-    from ke_rules.engine import resolve_engine
+    from ke_rules.engines.evaluation import resolve_engine
 
     with pytest.raises(EngineError, match="choose one of auto, durable, columnar"):
         resolve_engine("drools")

@@ -37,9 +37,9 @@ from hypothesis import strategies as st
 
 import ke_rules
 from ke_rules import KeRulesError
-from ke_rules.schema import TABLES
-from ke_rules.validate import Snapshot
-from ke_rules.vocabulary import ENUM_SYNONYMS
+from ke_rules.ingest.schema import TABLES
+from ke_rules.ingest.validate import Snapshot
+from ke_rules.ingest.vocabulary import ENUM_SYNONYMS
 
 CORPUS = Path(__file__).parent / "corpus"
 _spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")

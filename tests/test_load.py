@@ -137,7 +137,7 @@ def test_json_ids_that_look_like_numbers(tmp_path):
     ([{"case_id": "S-1"}, {"case_id": "S-2"}], [("S-1", None), ("S-2", None)]),
 ])
 def test_json_rows_keep_their_values_in_their_columns(tmp_path, rows, expected):
-    from ke_rules.load import read_snapshot
+    from ke_rules.ingest.read import read_snapshot
 
     path = write_json(tmp_path / "s.json", {"cases": rows})
     frame = read_snapshot(path).tables["cases"].frame
@@ -211,7 +211,7 @@ def test_two_cases_lists_of_which_the_last_is_empty_name_the_duplicate_key(tmp_p
     (b"1" + b"0" * 5000, "1" + "0" * 5000, "1" + "0" * 5000),  # beyond Python's int conversion: its text
 ])
 def test_json_integers_beyond_64_bits_keep_every_digit(tmp_path, literal, raw, case_id):
-    from ke_rules.load import read_snapshot
+    from ke_rules.ingest.read import read_snapshot
 
     path = tmp_path / "s.json"
     path.write_bytes(b'{"cases": [{"case_id": ' + literal + b'}, {"case_id": ' + literal[:-1] + b'2}]}')
@@ -229,7 +229,7 @@ def test_json_integers_beyond_64_bits_keep_every_digit(tmp_path, literal, raw, c
 
 
 def test_a_lone_surrogate_in_a_json_string_is_handed_on(tmp_path):
-    from ke_rules.load import read_snapshot
+    from ke_rules.ingest.read import read_snapshot
 
     path = tmp_path / "s.json"
     path.write_bytes(b'{"cases": [{"case_id": "S-1", "merknad": "x \\ud83d y 01019012345"}, {"case_id": "S-\\udc00"}]}')
@@ -375,7 +375,7 @@ def test_a_file_is_named_by_what_its_bytes_are(tmp_path, name, data, fragments):
     (b"<!DOCTYPE html><html>", "html"), (b"\x7fELF\x02\x01\0\0", "binary"),
 ])
 def test_sniff_tells_the_kind_by_the_bytes(data, kind):
-    from ke_rules.filekind import sniff
+    from ke_rules.ingest.filekind import sniff
 
     assert sniff(data).key == kind
 

@@ -1,4 +1,4 @@
-"""The CSV reader (ke_rules/csv_reader.py): both parsers read the same cells, and what a file
+"""The CSV reader (ke_rules/ingest/csv_reader.py): both parsers read the same cells, and what a file
 holds is read as a spreadsheet shows it or refused (quotes, encodings, delimiters).
 
 ``csv_reader.read_csv_columns`` (the fast path) takes regular CSV texts; everything else goes to the csv
@@ -17,9 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ke_rules import InputRefused, csv_reader
-from ke_rules.csv_reader import choose_delimiter, decode_csv, read_csv_bytes
-from ke_rules.csv_reader import read_csv_columns as _read_csv_columns
+from ke_rules import InputRefused
+from ke_rules.ingest import csv_reader
+from ke_rules.ingest.csv_reader import choose_delimiter, decode_csv, read_csv_bytes
+from ke_rules.ingest.csv_reader import read_csv_columns as _read_csv_columns
 
 ALPHABET = st.sampled_from(list('ab æø1 ";,\n\r\t'))
 CELL = st.text(ALPHABET, max_size=6)

@@ -9,7 +9,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from ke_rules import builtin_rulesets, load_ruleset
-from ke_rules.messages import compile_message
+from ke_rules.rules.messages import compile_message
 
 ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 RULESETS = {name: load_ruleset(name) for name in builtin_rulesets()}

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ke_rules.facts import _usual_natural_ranks, natural_key
+from ke_rules.derive.facts import _usual_natural_ranks, natural_key
 
 
 def general(text: str) -> tuple:

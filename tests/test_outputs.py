@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-import ke_rules.load
-from ke_rules.atomic import atomic_path, write_bytes_atomic
+import ke_rules.ingest.read
 from ke_rules.cli import main
-from ke_rules.controls import CONTROLS, escape_controls, escape_json_controls, escape_json_text_controls
+from ke_rules.privacy.controls import CONTROLS, escape_controls, escape_json_controls, escape_json_text_controls
+from ke_rules.runtime.atomic import atomic_path, write_bytes_atomic
 
 from .conftest import write_csv_folder, write_json
 
@@ -140,7 +140,7 @@ def test_output_over_the_input_is_refused_before_any_work(case, tmp_path, monkey
     def no_reading(*args, **kwargs):
         raise AssertionError("the input was read before the output was checked")
 
-    monkeypatch.setattr(ke_rules.load, "read_snapshot", no_reading)
+    monkeypatch.setattr(ke_rules.ingest.read, "read_snapshot", no_reading)
     for fmt in ("json", "csv", "md"):
         code, out, err = run("check", str(source), "--output", str(output), "--format", fmt)
         assert code == 2, err
@@ -179,7 +179,7 @@ def test_a_new_report_that_the_loader_would_not_read_may_go_in_the_input_folder(
 
 
 def test_a_missing_output_folder_is_refused_before_the_work(tmp_path, monkeypatch):
-    monkeypatch.setattr(ke_rules.load, "read_snapshot", lambda *a, **k: pytest.fail("read"))
+    monkeypatch.setattr(ke_rules.ingest.read, "read_snapshot", lambda *a, **k: pytest.fail("read"))
     code, _, err = run("check", str(_json(tmp_path)), "--output", str(tmp_path / "finnes-ikke" / "r.json"))
     assert code == 2 and "finnes ikke" in err
 
@@ -207,7 +207,7 @@ def test_a_renderer_failing_midway_leaves_the_previous_report_and_no_temporary_f
     def broken(*args, **kwargs):
         raise RuntimeError("disk full halfway")
 
-    monkeypatch.setattr(importlib.import_module(f"ke_rules.render.{module}"), name, broken)
+    monkeypatch.setattr(importlib.import_module(f"ke_rules.report.render.{module}"), name, broken)
     code, _, err = run("check", str(source), "-o", str(report), "--as-of", "2026-01-01")
     assert code == 2 and "disk full halfway" in err
     assert report.read_bytes() == previous
@@ -239,7 +239,7 @@ def test_a_disk_that_fills_up_while_writing_leaves_the_previous_report(tmp_path,
 @pytest.mark.parametrize("interruption", [KeyboardInterrupt, OSError, RuntimeError])
 def test_an_interrupted_write_keeps_the_old_file_and_removes_the_temporary_one(tmp_path, monkeypatch,
                                                                                 interruption):
-    import ke_rules.atomic
+    import ke_rules.runtime.atomic
 
     target = tmp_path / "rapport.json"
     target.write_bytes(b"old")
@@ -248,7 +248,7 @@ def test_an_interrupted_write_keeps_the_old_file_and_removes_the_temporary_one(t
         assert Path(path).read_bytes() == b"new, half"  # written, not yet in place
         raise interruption()
 
-    monkeypatch.setattr(ke_rules.atomic, "_fsync", interrupted)
+    monkeypatch.setattr(ke_rules.runtime.atomic, "_fsync", interrupted)
     with pytest.raises(interruption):
         write_bytes_atomic(target, b"new, half")
     assert target.read_bytes() == b"old" and _temporaries(tmp_path) == []
@@ -419,13 +419,13 @@ def test_a_real_process_prints_no_raw_control_character(tmp_path):
 
 
 def test_a_library_warning_is_one_escaped_line(tmp_path, monkeypatch):
-    real = ke_rules.load.read_snapshot
+    real = ke_rules.ingest.read.read_snapshot
 
     def warns(path):
         warnings.warn("Unknown extension in sheet 'ark\x1b[2J'\nsecond line", UserWarning, stacklevel=1)
         return real(path)
 
-    monkeypatch.setattr(ke_rules.load, "read_snapshot", warns)
+    monkeypatch.setattr(ke_rules.ingest.read, "read_snapshot", warns)
     code, out, err = run("check", str(_json(tmp_path)))
     assert code == 0 and json.loads(out)
     assert "ke-rules: UserWarning: Unknown extension in sheet 'ark\\x1b[2J' second line" in err.splitlines()
@@ -466,7 +466,7 @@ def test_a_rulesets_text_in_the_reports(tmp_path):
 
 
 def test_evidence_is_json_without_raw_controls():
-    from ke_rules.render.common import evidence_json
+    from ke_rules.report.render.common import evidence_json
 
     text = evidence_json({"v": "a\x1b\x7f\x9b", "n": 1})
     assert json.loads(text) == {"v": "a\x1b\x7f\x9b", "n": 1} and not RAW.search(text)
@@ -479,7 +479,7 @@ def test_evidence_is_json_without_raw_controls():
     ("plain | text", "plain \\| text"),
 ])
 def test_a_markdown_cell_shows_controls_and_stays_one_line(value, cell):
-    from ke_rules.render.md_render import md_text
+    from ke_rules.report.render.md_render import md_text
 
     assert md_text(value) == cell
 

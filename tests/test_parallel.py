@@ -8,16 +8,16 @@ import pandas as pd
 import pytest
 
 import ke_rules
-import ke_rules.load
-from ke_rules import synth
+import ke_rules.ingest.read
+from ke_rules.tools import synth
 
 
 def test_identity_count_in_a_forked_process_gives_the_same_snapshot_and_report(tmp_path, monkeypatch):
     path = tmp_path / "s.json"  # 400 synthetic cases: inline below the threshold, forked at 0
     synth.write_snapshot(synth.generate(400, seed=3, as_of=dt.date(2026, 11, 23)), path)
     one = ke_rules.load_snapshot(path)
-    monkeypatch.setattr(ke_rules.load, "BACKGROUND_SCAN_FROM", 0)
-    monkeypatch.setattr(ke_rules.load, "BACKGROUND_JSON_FROM", 0)
+    monkeypatch.setattr(ke_rules.ingest.read, "BACKGROUND_SCAN_FROM", 0)
+    monkeypatch.setattr(ke_rules.ingest.read, "BACKGROUND_JSON_FROM", 0)
     two = ke_rules.load_snapshot(path)
     assert one.counts == two.counts
     assert [p.model_dump() for p in one.problems] == [p.model_dump() for p in two.problems]
@@ -30,7 +30,7 @@ def test_identity_count_in_a_forked_process_gives_the_same_snapshot_and_report(t
 def test_a_duplicate_key_found_in_the_forked_check_refuses_the_file(tmp_path, monkeypatch):
     path = tmp_path / "s.json"
     path.write_text('{"cases": [{"case_id": "S-1", "case_id": "S-2"}]}', encoding="utf-8")
-    monkeypatch.setattr(ke_rules.load, "BACKGROUND_JSON_FROM", 0)
+    monkeypatch.setattr(ke_rules.ingest.read, "BACKGROUND_JSON_FROM", 0)
     with pytest.raises(ke_rules.InputRefused, match="'case_id'.*to ganger"):
         ke_rules.load_snapshot(path)
 
@@ -40,8 +40,8 @@ def test_a_file_that_cannot_be_parsed_stops_the_forked_check(tmp_path, monkeypat
 
     path = tmp_path / "s.json"
     path.write_text('{"cases": [{"case_id": "S-1"}', encoding="utf-8")  # truncated
-    monkeypatch.setattr(ke_rules.load, "BACKGROUND_JSON_FROM", 0)
-    monkeypatch.setattr(ke_rules.load, "duplicate_key_problem", _slow_check)
+    monkeypatch.setattr(ke_rules.ingest.read, "BACKGROUND_JSON_FROM", 0)
+    monkeypatch.setattr(ke_rules.ingest.read, "duplicate_key_problem", _slow_check)
     with pytest.raises(ke_rules.InputRefused, match="avkortet"):
         ke_rules.load_snapshot(path)
     assert not multiprocessing.active_children()

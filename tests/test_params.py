@@ -11,8 +11,8 @@ import yaml
 
 import ke_rules
 from ke_rules import RulesetError
-from ke_rules.params import DERIVATION_DEFAULTS, check_param
-from ke_rules.ruleset import _builtin_dir
+from ke_rules.derive.params import DERIVATION_DEFAULTS, check_param
+from ke_rules.rules.ruleset import _builtin_dir
 
 from .conftest import write_json
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 import ke_rules
-from ke_rules import background
-from ke_rules.engine import evaluate_facts
-from ke_rules.facts import derive_facts
-from ke_rules.synth import generate
+from ke_rules.derive.facts import derive_facts
+from ke_rules.engines.evaluation import evaluate_facts
+from ke_rules.runtime import background
+from ke_rules.tools.synth import generate
 
 from .conftest import requires_durable, write_json
 

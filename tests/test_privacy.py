@@ -12,10 +12,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ke_rules import privacy
 from ke_rules.errors import InputRefused, KeRulesError, RulesetError
-from ke_rules.models import InputProblem, Severity
-from ke_rules.privacy import (
+from ke_rules.ingest.values import ProblemCode
+from ke_rules.privacy import identity as privacy
+from ke_rules.privacy.identity import (
     identity_number_problems,
     is_identity_number,
     kind_of_identity_number,
@@ -25,7 +25,7 @@ from ke_rules.privacy import (
     scan_identity_numbers,
     scan_sheets,
 )
-from ke_rules.values import ProblemCode
+from ke_rules.report.models import InputProblem, Severity
 
 # --- a small generator, independent of the code under test
 
@@ -289,8 +289,8 @@ def test_scan_sheets_counts_every_cell_with_contract_names(by_columns):
 
 
 def test_scan_sheets_reads_what_the_readers_return(tmp_path):
-    from ke_rules.csv_reader import read_csv_bytes  # the sheets read_snapshot has before mapping them
-    from ke_rules.load import _read_json
+    from ke_rules.ingest.csv_reader import read_csv_bytes  # the sheets read_snapshot has before mapping them
+    from ke_rules.ingest.read import _read_json
 
     doc = {"saker": [{"sak_id": "S-1", "fnr": int(FNR)}, {"sak_id": D_NR}], "ukjent": [{"a": f"nr {H_NR}"}]}
     sheets = _read_json("s.json", json.dumps(doc).encode())

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 import ke_rules
-from ke_rules import KeRulesError, pseudonym
-from ke_rules.pseudonym import PSEUDONYM_PREFIX, Pseudonymizer, pseudonymize_snapshot
-from ke_rules.schema import TABLES
+from ke_rules import KeRulesError
+from ke_rules.ingest.schema import TABLES
+from ke_rules.privacy import pseudonym
+from ke_rules.privacy.pseudonym import PSEUDONYM_PREFIX, Pseudonymizer, pseudonymize_snapshot
 
 from .conftest import write_json
 

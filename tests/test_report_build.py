@@ -12,12 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ke_rules
-from ke_rules.controls import escape_json_text_controls
-from ke_rules.facts import natural_key
-from ke_rules.models import SEVERITY_ORDER, Basis, CoordinatorLoad, Finding, Report, SubjectType
-from ke_rules.privacy import mask_identity_numbers, mask_many
-from ke_rules.render import render
-from ke_rules.report import _coordinator_load, _finding, _template_column, _text_value
+from ke_rules.derive.facts import natural_key
+from ke_rules.privacy.controls import escape_json_text_controls
+from ke_rules.privacy.identity import mask_identity_numbers, mask_many
+from ke_rules.report.build import _coordinator_load, _finding, _template_column, _text_value
+from ke_rules.report.models import SEVERITY_ORDER, Basis, CoordinatorLoad, Finding, Report, SubjectType
+from ke_rules.report.render import render
 
 FNR = "01019912368"
 pieces = st.one_of(st.text(max_size=8), st.sampled_from([FNR, "010199 12368", "1019912368", "٠١٠١٩٩١٢٣٦٨",
@@ -76,7 +76,7 @@ def demo_report(lang: str) -> Report:
 
 
 def pydantic_json(report: Report, indent: int | None = 2) -> str:
-    """What pydantic writes, DEL and C1 controls written as \\u escapes (as to_json does: ke_rules.controls)."""
+    """What pydantic writes, DEL and C1 controls written as \\u escapes (as to_json does: ke_rules.privacy.controls)."""
     return escape_json_text_controls(report.model_dump_json(indent=indent) + "\n")
 
 

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 import ke_rules
 from ke_rules.cli import main
-from ke_rules.rule_examples import examples_path, load_examples, run_examples
-from ke_rules.ruleset import _builtin_dir
+from ke_rules.rules.examples import examples_path, load_examples, run_examples
+from ke_rules.rules.ruleset import _builtin_dir
 
 BUILTIN = ["nasjonal", "lund", "stor-elvdal"]
 

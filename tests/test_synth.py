@@ -13,8 +13,8 @@ from collections import Counter, defaultdict
 import pytest
 
 import ke_rules
-from ke_rules.synth import TABLE_COLUMNS, generate, write_snapshot
-from ke_rules.vocabulary import SERVICE_CATEGORIES, normalise_name
+from ke_rules.ingest.vocabulary import SERVICE_CATEGORIES, normalise_name
+from ke_rules.tools.synth import TABLE_COLUMNS, generate, write_snapshot
 
 D = datetime.date(2026, 11, 23)
 N = 300

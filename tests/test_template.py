@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 import ke_rules
-from ke_rules import template as tpl
 from ke_rules.cli import main
-from ke_rules.load import IGNORED_SHEETS
-from ke_rules.schema import TABLES
-from ke_rules.vocabulary import BOOL_WORDS, ENUM_SYNONYMS, normalise_name
+from ke_rules.ingest import template as tpl
+from ke_rules.ingest.read import IGNORED_SHEETS
+from ke_rules.ingest.schema import TABLES
+from ke_rules.ingest.vocabulary import BOOL_WORDS, ENUM_SYNONYMS, normalise_name
 
 
 @pytest.fixture(scope="module", params=["nb", "en"])

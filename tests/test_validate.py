@@ -141,7 +141,7 @@ def test_a_lone_surrogate_is_invalid_text_and_every_output_survives_it(tmp_path)
     ]
     report = ke_rules.evaluate(snap, "nasjonal", as_of="2026-11-23")
     report.to_json().encode("utf-8")  # no half character can reach an output
-    from ke_rules.render import render
+    from ke_rules.report.render import render
 
     for fmt in ("csv", "md", "html", "xlsx"):
         render(report, fmt)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ke_rules.values import ProblemCode, parse_column
+from ke_rules.ingest.values import ProblemCode, parse_column
 
 
 def one(value, kind, enum=None):
@@ -107,7 +107,7 @@ def test_enum_unknown_word_is_a_problem():
 @given(st.lists(st.one_of(st.none(), st.text(max_size=6), st.sampled_from([" a", "b ", "\tc", "d\n", "", "  "])),
                 max_size=30))
 def test_text_cells_are_trimmed_exactly_as_str_strip_does(cells):
-    from ke_rules.values import EXCEL_ERRORS, FORMAT_CHARACTERS, parse_column
+    from ke_rules.ingest.values import EXCEL_ERRORS, FORMAT_CHARACTERS, parse_column
 
     parsed = parse_column(pd.Series(cells, dtype=object), "text")
     bare = [None if c is None else FORMAT_CHARACTERS.sub("", c.strip()).strip() for c in cells]
@@ -173,7 +173,7 @@ def test_the_format_class_is_unicodes_category_cf():
     import sys
     import unicodedata
 
-    from ke_rules.values import FORMAT_CHARACTERS
+    from ke_rules.ingest.values import FORMAT_CHARACTERS
 
     cf = {c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
     matched = {c for c in range(sys.maxunicode + 1)
@@ -233,15 +233,15 @@ def test_big_numbers_as_ids_keep_what_was_stored(cell, expected):
     ("S-1", "S-1"),
 ])
 def test_show_hidden(text, shown):
-    from ke_rules.values import show_hidden
+    from ke_rules.ingest.values import show_hidden
 
     assert show_hidden(text) == shown
     assert show_hidden(text).encode("utf-8")  # always encodable
 
 
 def test_show_hidden_never_splits_an_identity_number_from_its_mask():
-    from ke_rules.privacy import mask_identity_numbers
-    from ke_rules.values import show_hidden
+    from ke_rules.ingest.values import show_hidden
+    from ke_rules.privacy.identity import mask_identity_numbers
 
     fnr = "01019912368"
     for at in range(12):
@@ -254,6 +254,6 @@ def test_show_hidden_never_splits_an_identity_number_from_its_mask():
 @given(st.lists(st.one_of(st.text(max_size=8), st.sampled_from(["\u00ad", "\u200b", "\ud83d", "ø", "–", "\U000e0041",
                                                                  "\uffff", "\U0010ffff"])), max_size=12).map("".join))
 def test_the_numpy_search_finds_what_the_regex_finds(text):
-    from ke_rules.values import _HIDDEN, _hidden_at
+    from ke_rules.ingest.values import _HIDDEN, _hidden_at
 
     assert _hidden_at(text).tolist() == [m.start() for m in _HIDDEN.finditer(text)]

@@ -26,7 +26,7 @@ from python_calamine import CalamineWorkbook
 
 import ke_rules
 from ke_rules import InputRefused
-from ke_rules.xlsx_guard import MAX_CELLS, check_xlsx
+from ke_rules.ingest.xlsx_guard import MAX_CELLS, check_xlsx
 
 CORPUS = Path(__file__).parent / "corpus"
 _spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")

@@ -25,8 +25,8 @@ import make_corpus as M  # noqa: E402
 
 CHILD = """
 import json, sys, time
-from ke_rules.load import read_snapshot
-from ke_rules.xlsx_guard import check_xlsx
+from ke_rules.ingest.read import read_snapshot
+from ke_rules.ingest.xlsx_guard import check_xlsx
 from ke_rules.errors import InputRefused
 path = sys.argv[1]
 data = open(path, "rb").read()
@@ -75,7 +75,7 @@ def main(argv: list[str]) -> int:
         measure(f"1 GB of zeros ({bomb.stat().st_size:,} bytes)", bomb)
         if "--big" in argv:
             sys.path.insert(0, str(ROOT))
-            from ke_rules import synth
+            from ke_rules.tools import synth
 
             big = Path(tmp) / "synth_20000.xlsx"
             synth.write_snapshot(synth.generate(20_000), big)

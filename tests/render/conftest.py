@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 import ke_rules
-from ke_rules.models import Report
-from ke_rules.ruleset import Ruleset
+from ke_rules.report.models import Report
+from ke_rules.rules.ruleset import Ruleset
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "fixtures" / "demo.json"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ke_rules.render import render
+from ke_rules.report.render import render
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

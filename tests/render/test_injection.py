@@ -13,10 +13,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import ke_rules
-from ke_rules.models import Basis, CoordinatorLoad, InputProblem, Measure, Severity
-from ke_rules.render import render
-from ke_rules.render.safe import FORMULA_TRIGGERS, neutralise, xlsx_text
-from ke_rules.values import ProblemCode
+from ke_rules.ingest.values import ProblemCode
+from ke_rules.report.models import Basis, CoordinatorLoad, InputProblem, Measure, Severity
+from ke_rules.report.render import render
+from ke_rules.report.render.safe import FORMULA_TRIGGERS, neutralise, xlsx_text
 
 from ..conftest import write_json
 from .conftest import csv_rows, md_cells

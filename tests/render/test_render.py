@@ -13,9 +13,9 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from ke_rules.models import CoordinatorLoad, Measure
-from ke_rules.render import FORMATS, render, xlsx_render
-from ke_rules.render.labels import TEXT
+from ke_rules.report.models import CoordinatorLoad, Measure
+from ke_rules.report.render import FORMATS, render, xlsx_render
+from ke_rules.report.render.labels import TEXT
 
 from .conftest import csv_pairs, csv_rows, html_finding_rows, html_pairs, json_pairs, md_cells, md_pairs, xlsx_pairs
 
@@ -307,12 +307,12 @@ def test_md_tables_are_well_formed(demo_nb, ruleset):
 
 
 def test_template_is_package_data():
-    template = resources.files("ke_rules.render") / "templates" / "report.html.j2"
+    template = resources.files("ke_rules.report.render") / "templates" / "report.html.j2"
     assert template.is_file()
 
 
 def test_html_template_autoescapes():
-    from ke_rules.render.html_render import _template
+    from ke_rules.report.render.html_render import _template
 
     env = _template().environment
     assert env.autoescape("report.html.j2") is True

@@ -9,9 +9,9 @@ import zipfile
 import pytest
 from python_calamine import CalamineWorkbook
 
-from ke_rules.models import CoordinatorLoad
-from ke_rules.render import render
-from ke_rules.render.xlsx_render import MAX_LINKS_PER_SHEET
+from ke_rules.report.models import CoordinatorLoad
+from ke_rules.report.render import render
+from ke_rules.report.render.xlsx_render import MAX_LINKS_PER_SHEET
 
 N = 100_000
 

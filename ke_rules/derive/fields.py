@@ -1,0 +1,143 @@
+"""The field catalogue: every derived field a rule can use, per subject.
+
+Rules in a ruleset file speak only of these fields (and of ``params.NAME``); the
+fact derivation (``facts.py``) produces exactly these columns, which a test checks.
+Types: ``int``, ``bool`` (never empty), ``str``, ``date`` and ``list`` (evidence only:
+conditions compare the ``*_days``/count fields instead).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["FieldInfo", "FIELDS", "SUBJECT_ID", "field_names"]
+
+FieldType = Literal["int", "bool", "str", "date", "list"]
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    type: FieldType
+    nb: str
+    en: str
+    param: str | None = None  # the parameter the derivation of this field depends on
+
+
+F = FieldInfo
+
+SUBJECT_ID = {
+    "case": "case_id",
+    "coordinator": "coordinator_id",
+    "group": "group_id",
+    "meeting": "meeting_id",
+    "ke": "month",
+}
+
+FIELDS: dict[str, dict[str, FieldInfo]] = {
+    "case": {
+        "case_id": F("str", "Sakens id", "Case id"),
+        "municipality": F("str", "Kommunenummer", "Municipality number"),
+        "age": F("int", "Alder i hele år på vurderingsdatoen", "Age in whole years at the evaluation date"),
+        "is_minor": F("bool", "Under 18 år på vurderingsdatoen", "Under 18 at the evaluation date"),
+        "wants_coordinator": F("bool", "Ønsker koordinator (tom = nei)", "Wants a coordinator (empty = no)"),
+        "long_term_need": F("bool", "Dokumentert langvarig behov (tom = nei)", "Documented long-term need (empty = no)"),
+        "child_coordinator_eligible": F("bool", "Rett til barnekoordinator (tom = nei)", "Eligible for a child coordinator (empty = no)"),
+        "ip_active": F("bool", "Individuell plan aktiv på vurderingsdatoen", "Individual plan active at the evaluation date"),
+        "ip_started_on": F("date", "IP startet", "IP started"),
+        "days_since_ip_evaluated": F("int", "Dager siden IP sist ble evaluert (eller startet)", "Days since the IP was last evaluated (or started)"),
+        "active_groups": F("int", "Antall ansvarsgrupper aktive på vurderingsdatoen", "Responsibility groups active at the evaluation date"),
+        "consent_needs": F("int", "Antall samtykkebehov (IP, ansvarsgruppe)", "Number of consent needs (IP, responsibility group)"),
+        "needed_scopes": F("list", "Samtykkeomfang saken trenger", "Consent scopes the case needs"),
+        "uncovered_scopes": F("list", "Samtykkeomfang uten gyldig samtykke", "Needed scopes without a valid consent"),
+        "uncovered_count": F("int", "Antall behov uten samtykke", "Needs without consent"),
+        "active_assignments": F("int", "Koordinatoroppnevninger aktive på vurderingsdatoen", "Coordinator assignments active at the evaluation date"),
+        "has_child_coordinator": F("bool", "Har aktiv barnekoordinator", "Has an active child coordinator"),
+        "qualifying_assignment": F("bool", "Har en aktiv oppnevning som startet minst fristen før vurderingsdatoen", "Has an active assignment started at least the grace period ago", "mapping_grace_days"),
+        "earliest_qualifying_assignment_start": F("date", "Tidligste start for en slik oppnevning", "Earliest start of such an assignment", "mapping_grace_days"),
+        "relatives_mapped": F("bool", "Barn som pårørende/søsken kartlagt senest på vurderingsdatoen", "Children as relatives/siblings mapped on or before the evaluation date"),
+        "relatives_mapped_on": F("date", "Dato for kartlegging", "Date of the mapping"),
+        "minor_children_siblings": F("int", "Mindreårige barn og søsken registrert som pårørende", "Minor children and siblings on file as relatives"),
+        "qualifying_services": F("list", "Aktive tjenester i koordineringskategoriene (distinkte navn)", "Active services in the coordination categories (distinct names)", "coordination_categories"),
+        "qualifying_service_count": F("int", "Antall slike tjenester", "Number of such services", "coordination_categories"),
+        "long_running_count": F("int", "Antall av dem som har vart minst long_term_days", "How many of them have run at least long_term_days", "long_term_days"),
+        "needs_coordination": F("bool", "Behov for koordinering etter regelen (≥ 2 langvarige, eller langvarig behov og ≥ 2)", "Needs coordination by the rule (≥ 2 long-running, or long-term need and ≥ 2)", "long_term_days"),
+        "has_referral": F("bool", "Melding til KE mottatt senest på vurderingsdatoen", "A notice to the KE received on or before the evaluation date"),
+        "first_referral_on": F("date", "Første melding mottatt", "First notice received"),
+        "days_since_first_referral": F("int", "Dager siden første melding", "Days since the first notice"),
+    },
+    "coordinator": {
+        "coordinator_id": F("str", "Koordinatorens id", "Coordinator id"),
+        "unit": F("str", "Tjenesteenhet", "Service unit"),
+        "active_cases": F("int", "Saker koordinatoren har på vurderingsdatoen", "Cases the coordinator carries at the evaluation date", "count_only_cases_with_ip"),
+        "limit": F("int", "Avtalt maksimum, ellers standardgrensen", "Agreed maximum, else the default limit", "max_cases_per_coordinator"),
+        "agreed_max_cases": F("int", "Avtalt maksimalt antall saker", "Agreed maximum number of cases"),
+        "case_ids": F("list", "Sakene som telles", "The cases counted"),
+        "active_assignments": F("int", "Aktive oppnevninger (alle saker i omfang)", "Active assignments (all in-scope cases)"),
+        "trained": F("bool", "Koordinatoropplæring fullført senest på vurderingsdatoen", "Coordinator training completed on or before the evaluation date"),
+    },
+    "group": {
+        "group_id": F("str", "Ansvarsgruppens id", "Group id"),
+        "case_id": F("str", "Sakens id", "Case id"),
+        "active": F("bool", "Aktiv på vurderingsdatoen", "Active at the evaluation date"),
+        "established_on": F("date", "Opprettet", "Established"),
+        "days_active": F("int", "min(365, dager siden opprettelse)", "min(365, days since established)"),
+        "required_meetings": F("int", "Påkrevde møter i vinduet", "Meetings required in the window", "min_group_meetings_per_year"),
+        "held_meetings": F("int", "Avholdte ansvarsgruppemøter i vinduet, etter opprettelse", "Held responsibility-group meetings in the window, since established"),
+        "window": F("str", "Vurderingsvinduet (D − 365, D]", "The review window (D − 365, D]"),
+        "held_since_established": F("int", "Avholdte ansvarsgruppemøter fra opprettelse til vurderingsdatoen", "Held responsibility-group meetings from establishment to the evaluation date"),
+        "latest_meeting_on": F("date", "Siste avholdte ansvarsgruppemøte", "Latest held responsibility-group meeting"),
+        "next_meeting_agreed": F("bool", "Neste møte avtalt på siste møte", "Next meeting agreed at the latest meeting"),
+        "days_since_latest_meeting": F("int", "Dager siden siste avholdte møte", "Days since the latest held meeting"),
+    },
+    "meeting": {
+        "meeting_id": F("str", "Møtets id", "Meeting id"),
+        "case_id": F("str", "Sakens id", "Case id"),
+        "kind": F("str", "Møtetype", "Meeting kind"),
+        "status": F("str", "Effektiv status: held, planned, cancelled", "Effective status: held, planned, cancelled"),
+        "meeting_date": F("date", "Møtedato", "Meeting date"),
+        "days_from_as_of": F("int", "Møtedato minus vurderingsdato (negativ = passert)", "Meeting date minus evaluation date (negative = past)"),
+        "invitation_sent": F("bool", "Innkalling sendt", "Invitation sent"),
+        "invitation_sent_on": F("date", "Innkalling sendt dato", "Invitation sent on"),
+        "lead_days": F("int", "Dager mellom innkalling og møte", "Days between invitation and meeting"),
+        "invitation_missing": F("list", "Det innkallingen mangler", "What the invitation lacks"),
+        "invitation_complete": F("bool", "Innkallingen har hvem, deltakere, tid/sted og saksliste", "The invitation has subject, participants, time/place and agenda"),
+        "samarbeid_consent_covered": F("bool", "Samtykke (samarbeidsmøte, informasjonsdeling, alle) gjaldt på møtedatoen", "A consent (samarbeidsmote, informasjonsdeling, alle) covered the meeting date"),
+        "minutes_sent": F("bool", "Referat sendt", "Minutes sent"),
+        "minutes_sent_on": F("date", "Referat sendt dato", "Minutes sent on"),
+        "next_meeting_on": F("date", "Neste møte avtalt", "Next meeting agreed"),
+    },
+    "ke": {
+        "month": F("str", "Kalendermåned (ÅÅÅÅ-MM) helt innenfor vinduet", "Calendar month (YYYY-MM) wholly inside the window"),
+        "ke_meetings_in_month": F("int", "KE-møter i måneden", "KE meetings in the month"),
+    },
+}
+
+
+def field_names(subject: str) -> list[str]:
+    return list(FIELDS[subject])
+
+
+def catalogue_markdown() -> str:
+    """The field catalogue as Markdown (docs/fields.md is this text; a test keeps them equal)."""
+    lines = [
+        "# Feltkatalog / field catalogue",
+        "",
+        "The fields a rule's `applies_to`, `when`, `severity_when`, `evidence` and message can use, per",
+        "subject. Generated from `ke_rules/derive/fields.py` by `python -m ke_rules.derive.fields > docs/fields.md`.",
+        "Conditions compare `int`, `bool` and `str` fields with numbers, text, `true`/`false`, other",
+        "fields or `params.NAME`; `date` and `list` fields are evidence and message text only. An empty",
+        "value never satisfies a comparison; `FIELD is None` tests for it.",
+        "",
+    ]
+    for subject, fields in FIELDS.items():
+        lines += [f"## {subject} (id: `{SUBJECT_ID[subject]}`)", "",
+                  "| field | type | bokmål | English | parameter |", "|---|---|---|---|---|"]
+        for name, info in fields.items():
+            lines.append(f"| `{name}` | {info.type} | {info.nb} | {info.en} | {info.param or ''} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(catalogue_markdown(), end="")

@@ -1,0 +1,672 @@
+"""Step 1 of 4: read a snapshot file into raw tables, with the rows the user sees.
+
+Reading is kept apart from checking (``validate``): this module only turns an xlsx
+workbook, a folder of csv files or a json file into one frame of raw cells per
+table, keyed by canonical column names, with each row's spreadsheet row number.
+Whatever cannot be read at all is an :class:`InputRefused`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import json
+import operator
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from ke_rules.errors import InputRefused, did_you_mean
+from ke_rules.ingest.csv_reader import read_csv_bytes, read_csv_folder
+from ke_rules.ingest.filekind import sniff
+from ke_rules.ingest.schema import TABLES, resolve_table_name
+from ke_rules.ingest.values import ProblemCode, is_empty
+from ke_rules.ingest.vocabulary import normalise_name
+from ke_rules.ingest.xlsx_guard import check_xlsx
+from ke_rules.privacy.identity import identity_number_problems, scan_sheets
+from ke_rules.report.models import InputProblem, Severity
+from ke_rules.runtime import background
+
+__all__ = ["RawTable", "RawSnapshot", "read_snapshot"]
+
+BACKGROUND_SCAN_FROM = 300_000  # cells: below this, counting identity numbers inline costs less than a fork
+BACKGROUND_JSON_FROM = 4_000_000  # bytes: below this, the duplicate-key check inline costs less than a fork
+
+# Sheets skipped silently (folded names): the template's help sheet (LES_MEG / README) and its
+# hidden drop-down lists (LISTER); see template.py.
+IGNORED_SHEETS = frozenset({"les_meg", "readme", "lister"})
+
+
+@dataclass
+class RawTable:
+    """One table's raw cells. ``frame`` has canonical column names; ``rows`` the user's row numbers."""
+
+    name: str
+    frame: pd.DataFrame
+    rows: np.ndarray
+    source: str  # sheet, file or key it came from
+
+
+@dataclass
+class RawSnapshot:
+    source: str
+    sha256: str
+    tables: dict[str, RawTable]
+    problems: list[InputProblem] = field(default_factory=list)
+    # identity numbers per (table, column), and a JSON file's duplicate-key refusal; each may still
+    # be computing in a forked process while the rows are checked
+    identity_scan: background.Pending[dict[tuple[str, str | None], int]] | None = None
+    duplicate_keys: background.Pending[str | None] | None = None
+
+    def identity_number_problems(self) -> list[InputProblem]:
+        """The identity-number notices (waits for the raw checks; raises a duplicate-key refusal first)."""
+        refusal = self.duplicate_keys.result() if self.duplicate_keys is not None else None
+        if refusal:
+            raise InputRefused(refusal)
+        if self.identity_scan is None:
+            return []
+        return identity_number_problems(self.identity_scan.result())
+
+
+def read_snapshot(path: str | Path) -> RawSnapshot:
+    """Read ``path`` (.xlsx, .json, .csv or a folder of .csv) into raw tables."""
+    p = Path(path)
+    duplicates: background.Pending[str | None] | None = None
+    merges: dict[str, list[Merge]] = {}
+    problems: list[InputProblem] = []  # the readers' repairs first (a CSV file's stray bytes)
+    if not p.exists():
+        raise InputRefused(f"Finner ikke inndata: {p} (no such file or folder).")
+    if p.is_dir():
+        sheets, digest = read_csv_folder(p, problems)
+    else:
+        suffix = p.suffix.lower()
+        data = p.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if not data:
+            raise InputRefused(f"{p.name}: filen er tom (the file is empty).")
+        if suffix == ".json":
+            _refuse_misnamed(p.name, suffix, data, allowed=("json", "text"))
+            # a key given twice in one object is found by a second parse (orjson keeps the last value
+            # silently); a big file's runs in a forked process while this one parses
+            duplicates = background.start(duplicate_key_problem, p.name, data, fork=len(data) >= BACKGROUND_JSON_FROM)
+            try:
+                sheets = _read_json(p.name, data)
+            except BaseException:
+                duplicates.cancel()
+                raise
+        elif suffix in (".xlsx", ".xlsm"):
+            sheets, merges = _read_xlsx(p.name, data)
+        elif suffix == ".csv":
+            sheets = {p.stem: read_csv_bytes(p.name, data, problems)}
+        elif suffix == ".xls":
+            _refuse_misnamed(p.name, suffix, data, allowed=("xls", "ole2"))
+            raise InputRefused(
+                f"{p.name}: gammelt Excel-format (.xls) leses ikke; åpne filen i Excel og lagre som .xlsx "
+                "(old .xls workbooks are not read; open it in Excel and save it as .xlsx)."
+            )
+        elif suffix == ".ods":
+            _refuse_misnamed(p.name, suffix, data, allowed=("ods", "odf", "zip"))
+            raise InputRefused(
+                f"{p.name}: OpenDocument-regneark (.ods) leses ikke; åpne det i LibreOffice eller Excel og lagre "
+                "som Excel-arbeidsbok (.xlsx) (OpenDocument spreadsheets are not read; open it and save it as .xlsx)."
+            )
+        else:
+            kind = sniff(data)
+            raise InputRefused(
+                f"{p.name}: ukjent filtype '{_shown(p.suffix)}' (innholdet er {kind.nb}); bruk .xlsx, .json, .csv "
+                f"eller en mappe med .csv (unknown file type; the content is {kind.en}; use .xlsx, .json, .csv or "
+                "a folder of .csv files)."
+            )
+    sheets = _names_as_text(sheets)
+    # identity numbers are counted per table and column in the raw cells, so a number in a column
+    # we ignore or in a row set aside is still reported (the count only; outputs mask the number).
+    # A big snapshot is counted in a forked process while its rows are checked.
+    cells = sum(len(sheet[2]) * max(1, len(sheet[0])) for sheet in sheets.values())
+    scan = background.start(scan_sheets, sheets, fork=cells >= BACKGROUND_SCAN_FROM)
+    data = None  # type: ignore[assignment]  # the bytes are not needed past this point
+    try:
+        tables = _map_tables(sheets, problems, text_only=p.is_dir() or p.suffix.lower() not in (".xlsx", ".xlsm"),
+                             merges=merges, file_name=p.name)
+        _refuse_no_cases(p.name, tables, duplicates)
+    except BaseException:
+        scan.cancel()
+        if duplicates is not None:
+            duplicates.cancel()
+        raise
+    return RawSnapshot(source=p.name, sha256=digest, tables=tables, problems=problems, identity_scan=scan,
+                       duplicate_keys=duplicates)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _names_as_text(sheets: dict[str, _AnySheet]) -> dict[str, _AnySheet]:
+    """Sheet names and header cells with each lone surrogate (half a character, from a JSON
+    escape such as ``"\\ud83d"``) replaced by U+FFFD: a name is quoted in notices and messages,
+    and a report cannot be written as UTF-8 around half a character. Cells stay as they are
+    (the value layer reports them)."""
+    def clean(v: object) -> object:
+        return _SURROGATE.sub("\ufffd", v) if isinstance(v, str) and not v.isascii() else v
+
+    if all(str(name).isascii() and all(not isinstance(h, str) or h.isascii() for h in sheet[0])
+           for name, sheet in sheets.items()):
+        return sheets
+    return {clean(name): (list(map(clean, sheet[0])), *sheet[1:])  # type: ignore[misc]
+            for name, sheet in sheets.items()}
+
+
+def _refuse_misnamed(name: str, suffix: str, data: bytes, allowed: tuple[str, ...]) -> None:
+    """Refuse a file whose bytes are another format than its name says, naming what it is and what to do."""
+    kind = sniff(data)
+    if kind.key not in allowed:
+        raise InputRefused(f"{name}: filen heter {suffix}, men innholdet er {kind.nb}; {kind.todo_nb} "
+                           f"(the file is named {suffix} but holds {kind.en}; {kind.todo_en}).")
+
+
+def _refuse_no_cases(name: str, tables: dict[str, RawTable], duplicates: background.Pending[str | None] | None) -> None:
+    """Refuse a snapshot without case rows: an empty case list is not a clean bill of health.
+
+    Checked on the mapped table, after empty rows are dropped: rows that are set aside later
+    for bad values are case rows. A JSON file's duplicate key (two "cases" lists, the last one
+    empty) is the better explanation, so it is raised first.
+    """
+    if "cases" not in tables:
+        raise InputRefused(
+            f"{name}: tabellen 'cases' (saker) mangler; den er påkrevd "
+            "(the table 'cases' is missing; it is required)."
+        )
+    cases = tables["cases"]
+    if len(cases.frame):
+        return
+    refusal = duplicates.result() if duplicates is not None else None
+    if refusal:
+        raise InputRefused(refusal)
+    raise InputRefused(
+        f"{name}: tabellen 'cases' (saker) har ingen rader ('{_shown(cases.source)}'); en tom saksliste er ikke et "
+        "rent resultat, så ingenting er sjekket. Fyll inn sakene, eller sjekk at du valgte riktig fil "
+        "(the table 'cases' has no rows; an empty case list is not a clean bill of health, so nothing was "
+        "checked; fill in the cases, or check that this is the right file)."
+    )
+
+
+def _shown(text: object, limit: int = 40) -> str:
+    """Text from the input as a message may quote it: control and other invisible characters
+    escaped (nothing reaches the terminal as a control sequence), cut to ``limit`` characters."""
+    s = str(text)
+    cut = s[:limit]
+    out = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in cut)
+    return out + ("…" if len(s) > limit else "")
+
+
+# --- readers: each returns {sheet name: (header cells, data rows, each row's number)}
+
+Sheet = tuple[list[object], list[list[object]], list[int]]
+# JSON is read straight into columns: (header, one list of cells per header column, row numbers)
+ColumnSheet = tuple[list[object], list[list[object]], list[int], bool]
+_AnySheet = Sheet | ColumnSheet
+
+
+# a merged range below the header: (its first spreadsheet row, its first column's 0-based position, "A2:A3")
+Merge = tuple[int, int, str]
+
+
+def _read_xlsx(name: str, data: bytes) -> tuple[dict[str, Sheet], dict[str, list[Merge]]]:
+    """The workbook's sheets, and per sheet the merged ranges below the header whose cells were filled."""
+    from python_calamine import CalamineWorkbook
+
+    data = check_xlsx(name, data)  # signature, zip, bomb, DOCTYPE, merged header, formulas, used range
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises several types for broken files
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "password" in msg.lower() or "encrypt" in msg.lower() or type(exc).__name__ == "PasswordError":
+            raise InputRefused(f"{name}: arbeidsboken er passordbeskyttet "
+                               "(the workbook is password-protected).") from None
+        raise InputRefused(f"{name}: kan ikke leses som Excel-arbeidsbok "
+                           f"(not a readable .xlsx workbook: {msg}).") from None
+    out: dict[str, Sheet] = {}
+    merges: dict[str, list[Merge]] = {}
+    for sheet_name in wb.sheet_names:
+        try:
+            sheet = wb.get_sheet_by_name(sheet_name)
+            rows = sheet.to_python(skip_empty_area=False)  # from A1: rows[i] is spreadsheet row i + 1
+            ranges = sheet.merged_cell_ranges if rows else None
+        except Exception as exc:
+            raise InputRefused(f"{name}: arket '{sheet_name}' kan ikke leses (sheet cannot be read: {exc}).") from None
+        if not rows:
+            out[sheet_name] = ([], [], [])
+            continue
+        if ranges:
+            merges[sheet_name] = _fill_merged(rows, ranges)
+        header, body = rows[0], rows[1:]  # calamine's rows are lists already
+        out[sheet_name] = (list(header), body, list(range(2, len(body) + 2)))
+    return out, merges
+
+
+def _fill_merged(rows: list[list[object]], ranges: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> list[Merge]:
+    """Give every empty cell a merged range covers its top-left value, as Excel shows it; the ranges filled
+    (a range whose top-left cell is empty fills nothing and is not listed).
+
+    A case id merged down over a case's service rows belongs to each of them; read as it
+    is stored, every row but the first would have no id. Ranges in the header row are
+    the guard's (refused in table sheets); a range is clipped to the cells calamine read,
+    so a merge reaching far below the data adds no rows. A covered cell that holds a value
+    of its own (a file not written by Excel) keeps it: nothing the file holds is dropped.
+    """
+    height, width = len(rows), len(rows[0])
+    filled: list[Merge] = []
+    for (top, left), (bottom, right) in ranges:
+        if top == 0 or top >= height or left >= width:
+            continue
+        value = rows[top][left]
+        if _blank(value):
+            continue  # an empty merged block (layout): nothing applies to the rows
+        filled.append((top + 1, left, f"{_column_letters(left + 1)}{top + 1}:{_column_letters(right + 1)}{bottom + 1}"))
+        for r in range(top, min(bottom, height - 1) + 1):
+            row = rows[r]
+            for c in range(left, min(right, width - 1) + 1):
+                if _blank(row[c]):
+                    row[c] = value
+    return sorted(filled)
+
+
+def _column_letters(n: int) -> str:
+    """Excel's letters for the 1-based column ``n`` (1 -> A, 28 -> AB)."""
+    out = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _refuse_constant(name: str) -> object:
+    raise InputRefused(f"JSON-filen inneholder {name}, som ikke er en gyldig verdi "
+                       f"(the JSON file contains {name}, which is not a valid value).")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise InputRefused(f"nøkkelen '{key}' står to ganger i samme objekt, så én verdi ville gått tapt "
+                           f"(the key '{key}' appears twice in one object, so one of its values would be lost).")
+    return obj
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _exact_int(digits: str) -> int | str:
+    """A JSON integer literal as an int; one too long for Python's int conversion (over 4,300
+    digits) stays its text, every digit kept, and the value layer judges it."""
+    try:
+        return int(digits)
+    except ValueError:
+        return digits
+
+
+def duplicate_key_problem(name: str, data: bytes) -> str | None:
+    """The refusal for a key given twice in one JSON object, or None (orjson keeps the last silently)."""
+    try:  # each object is checked and dropped at once, so this parse holds next to nothing in memory
+        json.loads(data.decode("utf-8-sig"), object_pairs_hook=_check_keys_only)
+    except InputRefused as exc:
+        return f"{name}: {exc}"
+    except (ValueError, RecursionError):  # also a decoding error
+        return None  # not a duplicate: the main parse has judged this text already
+    return None
+
+
+def _check_keys_only(pairs: list[tuple[str, object]]) -> None:
+    if len({k for k, _ in pairs}) != len(pairs):
+        _no_duplicate_keys(pairs)  # raises, naming the key
+
+
+class _InexactInteger(Exception):
+    """orjson read an integer literal beyond 64 bits as a float: the file is parsed again exactly."""
+
+
+# orjson reads integers in [-2**63, 2**64) exactly and any other integer literal as a float; a float
+# this large (in either direction) may be such an integer, and the file is then parsed with json
+_INEXACT_FROM = 2.0**63
+
+
+def _read_json(name: str, data: bytes) -> dict[str, Sheet | ColumnSheet]:
+    """The JSON file's tables as columns; orjson parses, the standard library when exactness needs it.
+
+    orjson is several times faster; a file it refuses is parsed again by ``json`` (the exact
+    message, and the texts orjson rejects but ``json`` reads, such as a lone surrogate, which
+    the value layer reports), and so is a file in which orjson met an integer beyond 64 bits
+    (``10000000000000000000001`` would become ``1e+22``, and two such ids one): ``json``
+    keeps every digit. Such integers are found in the columns (a float that large) rather
+    than by a scan of the bytes, which would cost a second per 100 MB on every file.
+    """
+    try:
+        return _json_sheets(name, data, exact=False)
+    except _InexactInteger:
+        return _json_sheets(name, data, exact=True)
+
+
+def _json_sheets(name: str, data: bytes, exact: bool) -> dict[str, Sheet | ColumnSheet]:
+    parsed_by_orjson = not exact
+    try:
+        try:
+            if exact:
+                raise _InexactInteger
+            doc = orjson.loads(memoryview(data)[3:] if data.startswith(_BOM) else data)
+        except (orjson.JSONDecodeError, _InexactInteger):
+            parsed_by_orjson = False
+            text = data.decode("utf-8-sig")
+            doc = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicate_keys,
+                             parse_int=_exact_int)
+    except InputRefused as exc:
+        raise InputRefused(f"{name}: {exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputRefused(f"{name}: ugyldig eller avkortet JSON (invalid or truncated JSON: {exc}).") from None
+    except RecursionError:
+        raise InputRefused(f"{name}: JSON-filen er for dypt nøstet (nested too deeply).") from None
+    if not isinstance(doc, dict):
+        raise InputRefused(
+            f"{name}: forventet et JSON-objekt med én liste per tabell, fikk {type(doc).__name__} "
+            "(expected a JSON object whose keys are table names and whose values are lists of rows)."
+        )
+    out: dict[str, Sheet | ColumnSheet] = {}
+    for key, rows in doc.items():
+        if not isinstance(rows, list):
+            raise InputRefused(
+                f"{name}: '{key}' skal være en liste med rader, men er {type(rows).__name__} "
+                f"(the value of '{key}' must be a list of row objects)."
+            )
+        row_types = dict.fromkeys(map(type, rows))  # in C; the loop below only runs to name a bad row
+        for pos, row in enumerate(rows if row_types.keys() - {dict} else (), start=1):
+            if type(row) is not dict:
+                raise InputRefused(
+                    f"{name}: '{key}' rad {pos} er ikke et objekt ({type(row).__name__}) "
+                    f"(row {pos} of '{key}' is not an object of column values)."
+                )
+        same = _same_keys(rows)
+        transposed: Sequence[Sequence[object]]
+        if same is not None:  # every row has the first row's keys: transpose in C
+            header, transposed = same
+        else:  # the distinct key layouts are few; their union in first-seen order is the header
+            layouts = dict.fromkeys(map(tuple, rows))
+            header = list(dict.fromkeys(k for layout in layouts for k in layout))
+            transposed = [[row.get(c) for row in rows] for c in header]
+        columns = _compacted(transposed) if parsed_by_orjson else [list(col) for col in transposed]
+        for col, cells in zip(header, columns, strict=True):
+            inferred = pd.api.types.infer_dtype(cells, skipna=True)
+            if parsed_by_orjson and inferred in _MAY_HOLD_FLOATS and any(
+                    type(v) is float and abs(v) >= _INEXACT_FROM for v in cells):
+                raise _InexactInteger
+            if inferred in ("mixed", "unknown-array"):
+                for pos, value in enumerate(cells, start=1):
+                    if isinstance(value, dict | list):
+                        raise InputRefused(
+                            f"{name}: '{key}' rad {pos}, kolonne '{col}': nøstet {type(value).__name__} der en "
+                            f"verdi skal stå (row {pos}, column '{col}': a nested object or list where a single "
+                            "value belongs)."
+                        )
+        out[key] = (header, columns, list(range(1, len(rows) + 1)), True)
+    return out
+
+
+_MAY_HOLD_FLOATS = frozenset({"floating", "mixed-integer-float", "mixed-integer", "mixed", "unknown-array"})
+
+
+def _same_keys(rows: list[dict[str, object]]) -> tuple[list[object], list[tuple[object, ...]]] | None:
+    """(header, columns) when every row has exactly the first row's keys, in any order; else None.
+
+    Rows of equal length that all have the first row's keys have the same keys, so one
+    pass of lengths and one of key lookups (in C) replace comparing each row's layout.
+    """
+    if not rows or not rows[0] or len(set(map(len, rows))) != 1:
+        return None
+    header: list[object] = list(rows[0])
+    try:
+        if len(header) == 1:
+            return header, [tuple(map(operator.itemgetter(header[0]), rows))]
+        return header, list(zip(*map(operator.itemgetter(*header), rows), strict=True))
+    except KeyError:
+        return None
+
+
+def _compacted(columns: Sequence[Sequence[object]], exact_json: bool = True) -> list[list[object]]:
+    """The columns' cells copied into fresh memory, one column after another.
+
+    A parsed file lays its cells out row by row, so the cells of one column are a row's
+    width apart and every later pass over a column (typing, trimming, hashing, the
+    rules' joins) waits on main memory for each cell: measured at 100,000 cases, four
+    to five times slower per pass than over cells stored together. Writing the columns
+    out with orjson and reading them back allocates each column's cells together, at
+    about a second for a national snapshot, while the parsed file is still held (its
+    freed memory would scatter the copies again). The copy is exact for JSON values
+    (``exact_json``: a JSON file or CSV text); otherwise (Excel's cells) a column holding
+    anything but text, whole numbers, booleans and empty cells keeps its cells as they
+    are, and so does a table orjson cannot write (an integer beyond 64 bits).
+    """
+    if exact_json:
+        try:
+            return orjson.loads(orjson.dumps(columns))
+        except (TypeError, orjson.JSONEncodeError, orjson.JSONDecodeError):
+            return [list(col) for col in columns]
+    kinds = [pd.api.types.infer_dtype(col, skipna=True) for col in columns]
+    plain = [k in _JSON_EXACT for k in kinds]
+    copied = iter(orjson.loads(orjson.dumps([col for col, ok in zip(columns, plain, strict=True) if ok])))
+    return [next(copied) if ok else list(col) for col, ok in zip(columns, plain, strict=True)]
+
+
+# pandas' inferred kinds (empty cells aside) whose cells orjson writes and reads back as they were:
+# not floats, dates, times or mixtures that could hold them. An empty cell comes back as None (a
+# NaN too, which Excel files do not hold; both are empty cells to the parsers).
+_JSON_EXACT = frozenset({"string", "empty", "integer", "boolean"})
+
+
+# --- mapping sheets and headers to the contract
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
+
+
+def _map_tables(sheets: dict[str, Sheet] | dict[str, Sheet | ColumnSheet], problems: list[InputProblem],
+                text_only: bool = True, merges: dict[str, list[Merge]] | None = None,
+                file_name: str = "") -> dict[str, RawTable]:
+    """Sheets to the contract's tables (``merges``: an xlsx file's merged ranges below each sheet's header)."""
+    tables: dict[str, RawTable] = {}
+    for sheet_name, sheet in sheets.items():
+        if normalise_name(sheet_name) in IGNORED_SHEETS:
+            continue
+        table_name = resolve_table_name(sheet_name)
+        if table_name is None:
+            hint = did_you_mean(normalise_name(sheet_name), list(TABLES))
+            problems.append(InputProblem(
+                table=str(sheet_name), row=None, column=None, value=None,
+                code=ProblemCode.UNKNOWN_TABLE, severity=Severity.notice,
+                detail=hint.strip() or None,
+            ))
+            continue
+        if table_name in tables:
+            raise InputRefused(
+                f"Tabellen '{table_name}' finnes to ganger ('{tables[table_name].source}' og '{sheet_name}') "
+                f"(the table '{table_name}' is given twice)."
+            )
+        where = f"arket '{_shown(sheet_name)}'" if not text_only else f"filen '{_shown(sheet_name)}.csv'"
+        tables[table_name] = _map_columns(table_name, str(sheet_name), _as_columns(sheet, text_only), problems,
+                                          merges=(merges or {}).get(sheet_name, []),
+                                          where=f"{file_name}: {where}" if file_name else where)
+    for name in TABLES:
+        if name not in tables and name != "cases":
+            problems.append(InputProblem(
+                table=name, row=None, column=None, value=None,
+                code=ProblemCode.ABSENT_TABLE, severity=Severity.notice,
+            ))
+    return tables
+
+
+def _as_columns(sheet: Sheet | ColumnSheet, text_only: bool = True) -> ColumnSheet:
+    """Rows to columns (in C, via zip), each column's cells stored together; a short row gets empty cells.
+
+    ``text_only``: every cell is text or None (CSV), so the cells can be copied through JSON.
+    """
+    if len(sheet) == 4:
+        return sheet  # type: ignore[return-value]
+    header, body, rownums = sheet  # type: ignore[misc]
+    columns = _compacted(list(itertools.zip_longest(*body)), exact_json=text_only) if body else []
+    return (header, columns, rownums, False)
+
+
+def _object_array(cells: Sequence[object]) -> np.ndarray:
+    """Cells as an object array, taken as they are: ``np.array`` would look into each cell for
+    nested sequences (a pass over every cell), and the cells are single values here."""
+    return np.fromiter(cells, dtype=object, count=len(cells))
+
+
+def _map_columns(table_name: str, source: str, sheet: ColumnSheet, problems: list[InputProblem],
+                 merges: Sequence[Merge] = (), where: str = "") -> RawTable:
+    """One sheet's columns under their canonical names, its empty rows dropped, its odd cells reported.
+
+    ``where`` names the sheet or file in a refusal ("s.xlsx: arket 'saker'").
+    """
+    spec = TABLES[table_name]
+    header, columns, rownums, from_json = sheet
+    header_row = None if from_json else 1
+    aliases = spec.alias_map()
+    keep: dict[int, str] = {}
+    seen: dict[str, object] = {}
+    width = len(header)
+    n = len(rownums)
+    known_header = from_json or any(aliases.get(normalise_name(c)) for c in header if not _blank(c))
+    if not known_header and _refuse_header_not_on_row_1(where or source, header, columns, rownums, aliases):
+        return _empty_table(table_name, source)  # every cell blank
+    for pos, cell in enumerate(header):
+        if _blank(cell):
+            if pos < len(columns) and any(v not in (None, "") for v in columns[pos][:1000]):
+                problems.append(InputProblem(
+                    table=table_name, row=header_row, column=None, value=None,
+                    code=ProblemCode.UNKNOWN_COLUMN, severity=Severity.notice,
+                    detail=f"kolonne {pos + 1} har verdier, men ingen overskrift",
+                ))
+            continue
+        canon = aliases.get(normalise_name(cell))
+        if canon is None:
+            problems.append(InputProblem(
+                table=table_name, row=header_row, column=str(cell).strip(), value=None,
+                code=ProblemCode.UNKNOWN_COLUMN, severity=Severity.notice,
+                detail=did_you_mean(normalise_name(cell), spec.column_names).strip() or None,
+            ))
+            continue
+        if canon in seen:
+            raise InputRefused(
+                f"Tabell '{table_name}' ({source}): kolonnene '{seen[canon]}' og '{cell}' betyr det samme "
+                f"('{canon}'); behold én (two columns mean the same; keep one)."
+            )
+        seen[canon] = str(cell).strip()
+        keep[pos] = canon
+    missing = [c.name for c in spec.columns if c.required and c.name not in seen]
+    if missing and (header or n):  # a table with no header and no rows is just empty
+        raise InputRefused(
+            f"Tabell '{table_name}' ({source}): påkrevd kolonne mangler: {', '.join(missing)} "
+            f"(required column missing: {', '.join(missing)}). "
+            f"Kolonner funnet: {', '.join(str(h) for h in header if h not in (None, '')) or 'ingen'}."
+        )
+    frame = pd.DataFrame({canon: pd.Series(_object_array(columns[pos]) if pos < len(columns) else [None] * n,
+                                           dtype=object, copy=False)
+                          for pos, canon in keep.items()})
+    rows = np.asarray(rownums, dtype=np.int64)
+    # rows wider than the header: cells without a column are reported, not silently dropped
+    if len(columns) > width:
+        extra = np.zeros(n, dtype=bool)
+        for col in columns[width:]:
+            extra |= ~is_empty(pd.Series(col, dtype=object))
+        for i in np.flatnonzero(extra):
+            problems.append(InputProblem(
+                table=table_name, row=int(rows[i]), column=None, value=None,
+                code=ProblemCode.EXTRA_CELLS, severity=Severity.notice,
+            ))
+    # empty rows are skipped and not counted; a row is empty only if every cell, in known columns or not,
+    # is empty. Candidates shrink column by column, so a table with ids costs one column's look.
+    if n:
+        candidates = np.arange(n)
+        order = sorted(range(len(columns)), key=lambda pos: (keep.get(pos) != spec.unique, pos not in keep))
+        for pos in order:
+            if not len(candidates):
+                break
+            col = columns[pos]
+            cells = pd.Series([col[i] for i in candidates] if len(candidates) < n else col, dtype=object)
+            candidates = candidates[is_empty(cells)]
+        if len(candidates):
+            keep_mask = np.ones(n, dtype=bool)
+            keep_mask[candidates] = False
+            frame = frame[keep_mask].reset_index(drop=True)
+            rows = rows[keep_mask]
+    for row, pos, ref in merges:
+        label = header[pos] if pos < width else None
+        problems.append(InputProblem(
+            table=table_name, row=row, column=keep.get(pos) or (None if _blank(label) else str(label).strip()),
+            value=ref, code=ProblemCode.MERGED_CELLS, severity=Severity.notice,
+        ))
+    for c in spec.column_names:
+        if c not in frame.columns:
+            frame[c] = pd.Series([None] * len(frame), dtype=object)
+    return RawTable(name=table_name, frame=frame[spec.column_names], rows=rows, source=source)
+
+
+def _empty_table(table_name: str, source: str) -> RawTable:
+    """A table without rows (a sheet whose every cell is blank)."""
+    names = TABLES[table_name].column_names
+    frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in names})
+    return RawTable(name=table_name, frame=frame, rows=np.zeros(0, dtype=np.int64), source=source)
+
+
+_LOOK_DOWN = 20  # data rows searched for a header row that is not row 1
+
+
+def _refuse_header_not_on_row_1(where: str, header: Sequence[object], columns: Sequence[Sequence[object]],
+                                rownums: Sequence[int], aliases: dict[str, str]) -> bool:
+    """Refuse a sheet whose column headers are not on row 1; True when the sheet is entirely blank.
+
+    Runs only for a sheet whose row 1 holds no known column name. Two shapes are refused:
+    row 1 is empty and a later row holds text (empty rows above the header, or a header
+    that was deleted), and row 1 holds other text (a title) while one of the next rows
+    holds known column names. Read as it is, such a sheet's headers would be unknown or
+    empty and its rows lost or misread; the message says where the text was found.
+    """
+    texts = [(pos, c) for pos, c in enumerate(header) if not _blank(c)]
+    if not texts:
+        first: tuple[int, int, object] | None = None  # (row index, column, cell) of the first text
+        for pos, col in enumerate(columns):
+            limit = len(col) if first is None else first[0]
+            i = next((i for i in range(limit) if not _blank(col[i])), None)
+            if i is not None and (first is None or i < first[0]):
+                first = (i, pos, col[i])
+        if first is None:
+            return True
+        i, pos, cell = first
+        row, ref = rownums[i], f"{_column_letters(pos + 1)}{rownums[i]}"
+        raise InputRefused(
+            f"{where}: overskriftene (kolonnenavnene) må stå på rad 1, men rad 1 er tom; fant tekst først på rad "
+            f"{row} ({ref}: '{_shown(cell)}'). Slett de tomme radene over overskriftene (the column headers must be "
+            f"on row 1, but row 1 is empty; the first text is on row {row}, {ref}; delete the empty rows above the "
+            "headers)."
+        )
+    for i in range(min(_LOOK_DOWN, len(rownums))):
+        cells = [(pos, col[i]) for pos, col in enumerate(columns) if i < len(col) and not _blank(col[i])]
+        known = [(pos, c) for pos, c in cells if isinstance(c, str) and aliases.get(normalise_name(c))]
+        if known and 2 * len(known) >= len(cells):
+            pos0, title = texts[0]
+            pos, name = known[0]
+            row, ref = rownums[i], f"{_column_letters(pos + 1)}{rownums[i]}"
+            title_ref = f"{_column_letters(pos0 + 1)}1"
+            raise InputRefused(
+                f"{where}: overskriftene (kolonnenavnene) må stå på rad 1, men rad 1 har ingen kjente kolonnenavn "
+                f"({title_ref}: '{_shown(title)}'); kolonnenavnene står på rad {row} ({ref}: '{_shown(name)}'). "
+                f"Slett radene over overskriftene (the column headers must be on row 1, but row 1 holds no known "
+                f"column name; the column names are on row {row}, {ref}; delete the rows above the headers)."
+            )
+    return False
