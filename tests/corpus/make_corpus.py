@@ -9,7 +9,7 @@ Every file under ``tests/corpus/`` (except this script, ``expected.yaml`` and
 zip members carry a fixed timestamp and are written in a fixed order, and nothing
 random or time-dependent goes in (the deflate stream is zlib's, stable across the
 versions in use). ``expected.yaml`` gives each file's exact outcome and
-``tests/test_corpus.py`` checks it through ``ke-rules check FILE --as-of 2026-11-23``.
+``tests/ingest/test_corpus.py`` checks it through ``ke-rules check FILE --as-of 2026-11-23``.
 
 Most valid files render one small snapshot, ``BASE``, in a different spelling
 (encodings, delimiters, bokmål names, Excel date cells, formulas, phantom used

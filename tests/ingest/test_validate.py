@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ke_rules
 
-from .conftest import write_json
+from ..conftest import write_json
 
 
 def problems(snap):

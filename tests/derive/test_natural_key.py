@@ -84,7 +84,7 @@ def test_the_column_wise_ranks_equal_sorting_by_the_key(texts):
 def _tie_snapshot() -> dict[str, list[dict]]:
     """Ids that tie in natural order (K-9/K-09/K-009, S-9/S-09/S-009), ids that mask alike (two
     identity numbers), one service in two spellings, and findings on all of them."""
-    from .test_privacy import D_NR, FNR
+    from ..privacy.test_privacy import D_NR, FNR
 
     case_ids = ["S-10", "S-9", "S-09", "S-009", "S-1", FNR, D_NR]
     cases = [{"case_id": c, "opened_on": "2024-01-10", "ip_started_on": "2024-02-01", "long_term_need": True}
@@ -114,7 +114,7 @@ def test_shuffled_rows_give_the_same_report_byte_for_byte(tmp_path, seed):
     import json
     import random
 
-    from .conftest import write_json
+    from ..conftest import write_json
 
     tables = _tie_snapshot()
     (tmp_path / "a").mkdir()

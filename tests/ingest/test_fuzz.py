@@ -41,7 +41,7 @@ from ke_rules.ingest.schema import TABLES
 from ke_rules.ingest.validate import Snapshot
 from ke_rules.ingest.vocabulary import ENUM_SYNONYMS
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).parents[1] / "corpus"
 _spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
 assert _spec and _spec.loader
 M = importlib.util.module_from_spec(_spec)

@@ -14,7 +14,7 @@ from ke_rules import RulesetError
 from ke_rules.derive.params import DERIVATION_DEFAULTS, check_param
 from ke_rules.rules.ruleset import _builtin_dir
 
-from .conftest import write_json
+from ..conftest import write_json
 
 D = dt.date(2026, 11, 23)
 

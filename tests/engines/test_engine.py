@@ -16,7 +16,7 @@ from ke_rules.derive.fields import FIELDS, SUBJECT_ID
 from ke_rules.engines.evaluation import evaluate_facts
 from ke_rules.errors import EngineError
 
-from .conftest import requires_durable, write_json
+from ..conftest import requires_durable, write_json
 
 D = dt.date(2026, 11, 23)
 
@@ -157,7 +157,7 @@ def test_random_snapshot_matches_independent_reference(tmp_path):
     from ke_rules.ingest.vocabulary import SERVICE_CATEGORIES, normalise_name
     from ke_rules.tools.synth import generate
 
-    from .reference import reference_evaluate
+    from ..reference import reference_evaluate
 
     snapshot = generate(20_000, seed=11, as_of=D)
     path = write_json(tmp_path / "s.json", snapshot)

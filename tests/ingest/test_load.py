@@ -10,7 +10,7 @@ import pytest
 import ke_rules
 from ke_rules import InputRefused
 
-from .conftest import write_csv_folder, write_json, write_xlsx
+from ..conftest import write_csv_folder, write_json, write_xlsx
 
 CASES = [["sak_id", "Fødselsdato", "Åpnet"], ["S-1", dt.date(2010, 5, 1), "01.02.2024"],
          ["S-2", "2011-06-01", dt.datetime(2024, 1, 2, 12, 0)]]
@@ -153,7 +153,7 @@ def _corpus():
     import sys
     from pathlib import Path
 
-    path = Path(__file__).parent / "corpus" / "make_corpus.py"
+    path = Path(__file__).parents[1] / "corpus" / "make_corpus.py"
     spec = importlib.util.spec_from_file_location("make_corpus", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

@@ -16,7 +16,7 @@ import ke_rules
 from ke_rules.report.models import Report
 from ke_rules.rules.ruleset import Ruleset
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 DEMO = REPO / "fixtures" / "demo.json"
 AS_OF = "2026-11-23"
 RULESET = "lund"

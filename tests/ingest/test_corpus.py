@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 from ke_rules.cli import main
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).parents[1] / "corpus"
 AS_OF = "2026-11-23"
 ENTRIES: list[dict[str, Any]] = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
 
@@ -63,7 +63,7 @@ def _runner() -> CliRunner:
 def _run(path: Path, args: list[str], isolate: bool = False) -> Outcome:
     argv = ["check", str(path), "--as-of", AS_OF, *args]
     if isolate:
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
         done = subprocess.run([sys.executable, "-c", "from ke_rules.cli import main; main()", *argv],
                               capture_output=True, text=True, timeout=60, preexec_fn=_limit_memory, env=env)
         return Outcome(done.returncode, done.stdout, done.stderr)

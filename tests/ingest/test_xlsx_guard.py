@@ -28,7 +28,7 @@ import ke_rules
 from ke_rules import InputRefused
 from ke_rules.ingest.xlsx_guard import MAX_CELLS, check_xlsx
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).parents[1] / "corpus"
 _spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
 assert _spec and _spec.loader
 M = importlib.util.module_from_spec(_spec)
@@ -55,7 +55,7 @@ def _limit_memory() -> None:  # child processes only: 3 GB of address space
 
 
 def _run_child(code: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
                           timeout=timeout, preexec_fn=_limit_memory, env=env)
 
@@ -69,7 +69,7 @@ def test_an_ordinary_workbook_is_passed_through_unchanged():
 
 
 def test_the_demo_workbook_passes_and_its_hash_is_of_the_file_as_given(tmp_path):
-    demo = Path(__file__).parents[1] / "fixtures" / "demo.xlsx"
+    demo = Path(__file__).parents[2] / "fixtures" / "demo.xlsx"
     assert check_xlsx("demo.xlsx", demo.read_bytes()) == demo.read_bytes()
 
 

@@ -51,7 +51,7 @@ def test_fast_finding_equals_model_construct():
 
 # --- the JSON report: orjson must write exactly what pydantic writes
 
-DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo.json"
+DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo.json"
 _REPORTS: dict[str, Report] = {}
 
 

@@ -10,7 +10,7 @@ import pytest
 import ke_rules
 from ke_rules import RulesetError
 
-from .conftest import write_json
+from ..conftest import write_json
 
 D = dt.date(2026, 11, 23)
 NINE = {"KE-COORD-LOAD", "KE-MEET-FREQ", "KE-INVITE-LEAD", "KE-CONSENT", "KE-CHILD-RELATIVE",

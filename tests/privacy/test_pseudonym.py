@@ -15,9 +15,9 @@ from ke_rules.ingest.schema import TABLES
 from ke_rules.privacy import pseudonym
 from ke_rules.privacy.pseudonym import PSEUDONYM_PREFIX, Pseudonymizer, pseudonymize_snapshot
 
-from .conftest import write_json
+from ..conftest import write_json
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "kommunens-hemmelige-nokkel-2026"
 OTHER_KEY = "en-helt-annen-nokkel-for-testing"
 FNR = "01010101006"

@@ -18,7 +18,7 @@ from ke_rules.report.models import Basis, CoordinatorLoad, InputProblem, Measure
 from ke_rules.report.render import render
 from ke_rules.report.render.safe import FORMULA_TRIGGERS, neutralise, xlsx_text
 
-from ..conftest import write_json
+from ...conftest import write_json
 from .conftest import csv_rows, md_cells
 
 FORMULAS = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(1)", "\tx", "\rx", "＝1+1"]
