@@ -28,7 +28,7 @@ from ke_rules.ingest.filekind import sniff
 from ke_rules.ingest.schema import TABLES, resolve_table_name
 from ke_rules.ingest.values import ProblemCode, is_empty
 from ke_rules.ingest.vocabulary import normalise_name
-from ke_rules.ingest.xlsx_guard import check_xlsx
+from ke_rules.ingest.xlsx_guard import check_xlsx, column_letters
 from ke_rules.privacy.identity import identity_number_problems, scan_sheets
 from ke_rules.report.models import InputProblem, Severity
 from ke_rules.runtime import background
@@ -267,22 +267,13 @@ def _fill_merged(rows: list[list[object]], ranges: Sequence[tuple[tuple[int, int
         value = rows[top][left]
         if _blank(value):
             continue  # an empty merged block (layout): nothing applies to the rows
-        filled.append((top + 1, left, f"{_column_letters(left + 1)}{top + 1}:{_column_letters(right + 1)}{bottom + 1}"))
+        filled.append((top + 1, left, f"{column_letters(left + 1)}{top + 1}:{column_letters(right + 1)}{bottom + 1}"))
         for r in range(top, min(bottom, height - 1) + 1):
             row = rows[r]
             for c in range(left, min(right, width - 1) + 1):
                 if _blank(row[c]):
                     row[c] = value
     return sorted(filled)
-
-
-def _column_letters(n: int) -> str:
-    """Excel's letters for the 1-based column ``n`` (1 -> A, 28 -> AB)."""
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def _refuse_constant(name: str) -> object:
@@ -648,7 +639,7 @@ def _refuse_header_not_on_row_1(where: str, header: Sequence[object], columns: S
         if first is None:
             return True
         i, pos, cell = first
-        row, ref = rownums[i], f"{_column_letters(pos + 1)}{rownums[i]}"
+        row, ref = rownums[i], f"{column_letters(pos + 1)}{rownums[i]}"
         raise InputRefused(
             f"{where}: overskriftene (kolonnenavnene) må stå på rad 1, men rad 1 er tom; fant tekst først på rad "
             f"{row} ({ref}: '{_shown(cell)}'). Slett de tomme radene over overskriftene (the column headers must be "
@@ -661,8 +652,8 @@ def _refuse_header_not_on_row_1(where: str, header: Sequence[object], columns: S
         if known and 2 * len(known) >= len(cells):
             pos0, title = texts[0]
             pos, name = known[0]
-            row, ref = rownums[i], f"{_column_letters(pos + 1)}{rownums[i]}"
-            title_ref = f"{_column_letters(pos0 + 1)}1"
+            row, ref = rownums[i], f"{column_letters(pos + 1)}{rownums[i]}"
+            title_ref = f"{column_letters(pos0 + 1)}1"
             raise InputRefused(
                 f"{where}: overskriftene (kolonnenavnene) må stå på rad 1, men rad 1 har ingen kjente kolonnenavn "
                 f"({title_ref}: '{_shown(title)}'); kolonnenavnene står på rad {row} ({ref}: '{_shown(name)}'). "

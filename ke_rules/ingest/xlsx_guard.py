@@ -456,7 +456,8 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def _column_letters(n: int) -> str:
+def column_letters(n: int) -> str:
+    """Excel's letters for the 1-based column ``n`` (1 -> A, 28 -> AB): the one helper ke-rules has."""
     out = ""
     while n:
         n, rem = divmod(n - 1, 26)
@@ -529,7 +530,7 @@ def _compact_sheet(name: str, sheet: str, xml: bytes, blank_strings: set[int]) -
         if cells:
             kept_rows.append(b"<" + rm[1] + b"row" + rm[2] + b">" + b"".join(cells) + b"</" + rm[1] + b"row>")
     if bottom and (bottom - top + 1) * (right - left + 1) > MAX_CELLS:
-        extent = f"{_column_letters(left)}{top}:{_column_letters(right)}{bottom}"
+        extent = f"{column_letters(left)}{top}:{column_letters(right)}{bottom}"
         cells_n = (bottom - top + 1) * (right - left + 1)
         raise _refuse(
             name, f"arket '{sheet}' har verdier spredt over {extent} ({cells_n:,} celler); slett innholdet i "

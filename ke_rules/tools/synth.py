@@ -44,6 +44,7 @@ import pandas as pd
 
 from ke_rules.ingest.schema import TABLES
 from ke_rules.ingest.vocabulary import ENUM_SYNONYMS, SERVICE_CATEGORIES, normalise_name
+from ke_rules.ingest.xlsx_guard import column_letters
 from ke_rules.runtime.atomic import atomic_path, write_bytes_atomic
 
 __all__ = ["generate", "write_snapshot", "TABLE_COLUMNS"]
@@ -1246,18 +1247,9 @@ def _xml_text(v: str) -> str:
     return f'<t xml:space="preserve">{v}</t>'
 
 
-def _col_letters(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def _sheet_chunks(rows: list[dict], cols: list[str], chunk: int = 20_000):
     """The worksheet XML of one table, in pieces of `chunk` rows, built column by column."""
-    letters = [_col_letters(i) for i in range(len(cols))]
+    letters = [column_letters(i + 1) for i in range(len(cols))]
     widths = "".join(
         f'<col min="{i}" max="{i}" width="{max(11, len(c) + 2)}" customWidth="1"/>'
         for i, c in enumerate(cols, 1)

@@ -26,7 +26,6 @@ fixed 1980 date.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import io
 import math
 from collections.abc import Sequence
@@ -51,6 +50,7 @@ from ke_rules.report.render.common import (
 )
 from ke_rules.report.render.labels import labels
 from ke_rules.report.render.safe import xlsx_text
+from ke_rules.runtime.background import paused_gc
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
@@ -203,13 +203,8 @@ def render_xlsx(report: Report, *, ruleset: Ruleset | None = None) -> bytes:
     """The report as XLSX bytes: Summary, Findings, Input problems and Rules sheets."""
     # a million cells are a million small tuples that are never cyclic: the cyclic garbage collector's
     # repeated passes over them cost more than a tenth of the time, and nothing here needs it
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _render(report, ruleset)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _render(report: Report, ruleset: Ruleset | None) -> bytes:
