@@ -585,13 +585,13 @@ def ods_parts(sheets: list[Sheet], *, prolog: str = "") -> list[tuple[str, bytes
             ("meta.xml", meta.encode()), ("META-INF/manifest.xml", ods_manifest().encode())]
 
 
-def ods_zip(parts: list[tuple[str, bytes]], *, level: int = 6) -> bytes:
+def ods_zip(parts: list[tuple[str, bytes]], *, level: int = 6, mime: bytes = ODS_MIME) -> bytes:
     """An .ods archive: the media type first, stored (so the bytes tell what the file is), then the parts."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         info = zipfile.ZipInfo("mimetype", date_time=STAMP)
         info.compress_type = zipfile.ZIP_STORED
-        z.writestr(info, ODS_MIME)
+        z.writestr(info, mime)
         for name, body in parts:
             info = zipfile.ZipInfo(name, date_time=STAMP)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -1075,6 +1075,69 @@ def corpus() -> dict[str, bytes]:
     # --- issue 10: cell values (Excel errors, invisible characters, half characters, huge numbers,
     # identity numbers with a hyphen or a dot or late in a long value)
     files.update(issue10_values())
+    # --- issue 12: OpenDocument (.ods, LibreOffice's own format), read like .xlsx with the same guards
+    files["ods_base.ods"] = ods_bytes_of(base_sheets())
+    files["ods_base_nb_text_dates.ods"] = ods_bytes_of(base_sheets(nb=True, dates="text"))
+    files["ods_messy.ods"] = ods_bytes_of(messy_xlsx_sheets())
+    files["ods_formulas_cached.ods"] = ods_bytes_of(formula_sheets())
+    files["ods_les_meg_merged.ods"] = ods_bytes_of(
+        [Sheet("LES_MEG", [["ke-rules — les meg", None, None], ["Fyll inn arkene."]], merges=["A1:C1"]),
+         *base_sheets(), Sheet("Lister", [["ja", "nei"]], merges=["A1:B1"])])
+    repeated = base_sheets()
+    repeated[1].rows[1:] = [["S-1", "fysioterapi", "helse", "Fysioterapitjenesten", "i fjor", None]] * 3 + \
+        repeated[1].rows[1:]  # three equal rows: one row element, number-rows-repeated="3"
+    files["ods_repeated_rows.ods"] = ods_bytes_of(repeated)
+    files["ods_formula_error_cached.ods"] = ods_bytes_of([Sheet("cases", [
+        ["case_id", "opened_on", "birth_date"], ["S-1", dt.date(2024, 1, 1), F("1/0", "#DIV/0!", "e")],
+        ["S-2", F("NA()", "#N/A", "e"), dt.date(2000, 1, 1)], [F("NA()", "#N/A", "e"), dt.date(2024, 1, 1), None]])])
+    planted = planted_rows()
+    planted["cases"].append(["S-3", int(FNR_LEADING_ZERO), dt.date(2024, 1, 1), None, None, None])
+    files["ods_planted_fnr.ods"] = ods_bytes_of([Sheet(t, rows) for t, rows in planted.items()])
+    files["ods_renamed.xlsx"] = files["ods_base.ods"]
+    files["ods_merged_data_cells.ods"] = ods_bytes_of([Sheet("cases", [
+        ["case_id", "opened_on", "merknad"], ["S-1", dt.date(2024, 1, 1), "to rader"],
+        [None, dt.date(2024, 1, 1), None], ["S-2", dt.date(2024, 1, 1), None]], merges=["A2:A3", "C2:C3"])])
+    files["ods_merged_case_id_services.ods"] = ods_bytes_of([
+        base_sheet("cases"),
+        Sheet("services", [columns_of("services"),
+                           ["S-1", "hjemmesykepleie", None, "Hjemmetjenesten sør", dt.date(2024, 1, 1), None],
+                           [None, "fysioterapi", "helse", "Fysioterapitjenesten", dt.date(2024, 2, 1), None],
+                           ["S-2", "avlastning", "omsorg", "Åsen avlastning", dt.date(2025, 7, 1), None]],
+              merges=["A2:A3"]),
+        *base_sheets()[2:]])
+    phantom = base_sheets()
+    phantom[0].far = [("Z1048576", " ")]  # a space typed far away: a text cell of white space
+    phantom[5].far = [("AB1048000", Inline("   "))]
+    files["ods_phantom_blank_cell.ods"] = ods_bytes_of(phantom)
+    far = base_sheets()
+    far[0].far = [("XFD1048576", "glemt her")]
+    files["ods_far_value.ods"] = ods_bytes_of(far)
+    trailing = (f'<table:table-row table:style-name="ro1" table:number-rows-repeated="{ODS_ROWS - 4}">'
+                f"{ods_cell(None, ODS_COLUMNS)}</table:table-row>")  # after the cases sheet's four rows
+    runs = ('<table:table-row table:style-name="ro1" table:number-rows-repeated="1048000"><table:table-cell '
+            'office:value-type="string" calcext:value-type="string" table:number-columns-repeated="16384">'
+            "<text:p>x</text:p></table:table-cell></table:table-row>")  # 17 billion cells in 200 bytes
+    content = ods_content(base_sheets())
+    assert trailing in content
+    files["ods_repeated_values.ods"] = ods_zip([("content.xml", content.replace(trailing, runs, 1).encode()),
+                                                *ods_parts(base_sheets())[1:]])
+    files["ods_bomb.ods"] = bomb_ods(60)
+    files["ods_billion_laughs.ods"] = ods_bytes_of(base_sheets(), prolog=LAUGHS)
+    files["ods_encrypted.ods"] = encrypted_ods_bytes()
+    files["ods_truncated.ods"] = files["ods_base.ods"][: len(files["ods_base.ods"]) // 2]
+    merged = base_sheets(nb=True)
+    merged[0].rows[0][1:3] = ["Datoer", None]
+    merged[0].merges = ["B1:C1"]
+    files["ods_merged_header.ods"] = ods_bytes_of(merged)
+    uncached = base_sheets()
+    uncached[0].rows[1][2] = F("DATE(1980;5;1)", None, style=STYLE_DATE)
+    uncached[0].rows[2][2] = F("DATE(2015;3;3)", None, style=STYLE_DATE)
+    files["ods_formula_uncached.ods"] = ods_bytes_of(uncached)
+    files["ods_blank_rows_above_header.ods"] = ods_bytes_of([
+        Sheet("saker", [[], [], [None, "sak_id", "åpnet"], [None, "S-1", dt.date(2024, 1, 1)]])])
+    files["ods_empty_cases_sheet.ods"] = ods_bytes_of([Sheet("saker", []), *base_sheets(nb=True)[1:]])
+    files["ods_is_text_document.ods"] = ods_zip(ods_parts([Sheet("cases", [["case_id"], ["S-1"]])]),
+                                                mime=b"application/vnd.oasis.opendocument.text")
     return files
 
 
