@@ -65,7 +65,12 @@ MANIFEST = "META-INF/manifest.xml"
 # ((top, left), (bottom, right)), 0-based and inclusive, as calamine gives an .xlsx file's merged ranges
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
 
-_TOKEN = re.compile(rb"<table:table\s([^>]*?)/?>|<table:table-row\b([^>]*?)(?:/>|>(.*?)</table:table-row>)", re.S)
+_SHEET_START = b"<table:table "
+_ROW_START = b"<table:table-row"
+_ROW_END = b"</table:table-row>"
+_VALUE = b"office:value-type"
+_COLUMNS_RUN = b'table:number-columns-repeated="'
+_AFTER_NAME = frozenset(b" \t\r\n/>")
 _NAME = re.compile(rb'\stable:name="([^"]*)"')
 _ROWS_REPEATED = re.compile(rb'\stable:number-rows-repeated="(\d+)"')
 _COLUMNS_REPEATED = re.compile(rb'\stable:number-columns-repeated="(\d+)"')
@@ -103,26 +108,17 @@ class _Sheet:
     name: str
     table: bool
     rows: int = 0  # rows seen, repeats counted
-    top: int = 0  # the range of the cells holding a value, 1-based (0: none)
-    left: int = 0
-    bottom: int = 0
-    right: int = 0
+    bottom: int = 0  # the last row and the last column holding a value, 1-based (0: none); calamine's
+    right: int = 0  # rows start at A1, so the range that costs memory is A1 to here
     merged_header: list[str] = field(default_factory=list)
     merges: list[MergedRange] = field(default_factory=list)
     uncached: list[str] = field(default_factory=list)
     uncached_count: int = 0
     errors: bool = False
 
-    def value(self, top: int, bottom: int, left: int, right: int) -> None:
-        if not self.top:
-            self.top, self.bottom, self.left, self.right = top, bottom, left, right
-            return
-        self.top, self.bottom = min(self.top, top), max(self.bottom, bottom)
-        self.left, self.right = min(self.left, left), max(self.right, right)
-
     @property
     def cells(self) -> int:
-        return (self.bottom - self.top + 1) * (self.right - self.left + 1) if self.top else 0
+        return self.bottom * self.right
 
     @property
     def far(self) -> bool:
@@ -130,7 +126,7 @@ class _Sheet:
 
     @property
     def extent(self) -> str:
-        return f"{column_letters(self.left)}{self.top}:{column_letters(self.right)}{self.bottom}"
+        return f"A1:{column_letters(self.right)}{self.bottom}"
 
 
 class _Scan:
@@ -155,54 +151,78 @@ class _Scan:
         return self.sheets
 
     def _segment(self, seg: bytes) -> None:
-        for m in _TOKEN.finditer(seg):
-            if m[1] is not None:
-                name = _NAME.search(b" " + m[1])
-                sheet = html.unescape(name[1].decode("utf-8", "replace")) if name else ""
-                self.sheets.append(_Sheet(sheet, resolve_table_name(sheet) is not None))
-            elif self.sheets:
-                _row(self.sheets[-1], m[2], m[3])
+        """The sheet starts and rows of ``seg``, found with byte searches (a regex would stop at every cell).
+
+        A row is looked at within its bounds in ``seg`` (no copy) and for its last value only; cell by
+        cell only when the segment holds a span, a formula or an error somewhere, and then only the rows
+        that do. This loop runs once per row of the file, so it calls nothing it need not.
+        """
+        pos = 0
+        sheet_at = seg.find(_SHEET_START)
+        special = b"-spanned" in seg or b"table:formula" in seg or _ERROR in seg
+        covered = _COVERED_START in seg
+        sheet = self.sheets[-1] if self.sheets else None
+        n = len(_ROW_START)
+        while True:
+            row_at = seg.find(_ROW_START, pos)
+            if row_at >= 0 and seg[row_at + n] not in _AFTER_NAME:  # <table:table-rows>, <table:table-row-group>
+                pos = row_at + n
+                continue
+            while 0 <= sheet_at < (row_at if row_at >= 0 else len(seg)):
+                end = seg.find(b">", sheet_at)
+                name = _NAME.search(seg, sheet_at, end)
+                title = html.unescape(name[1].decode("utf-8", "replace")) if name else ""
+                sheet = _Sheet(title, resolve_table_name(title) is not None)
+                self.sheets.append(sheet)
+                sheet_at = seg.find(_SHEET_START, end)
+            if row_at < 0:
+                return
+            end = seg.find(b">", row_at)
+            if end < 0:
+                return
+            if seg[end - 1] == 0x2F:  # "/>": a row without cells
+                start = close = pos = end + 1
+            else:
+                start, close = end + 1, seg.find(_ROW_END, end)
+                if close < 0:
+                    close = len(seg)
+                pos = close + len(_ROW_END)
+            if sheet is None:
+                continue
+            repeat = _count(_ROWS_REPEATED, seg[row_at:end]) if seg.find(b"rows-repeated", row_at, end) >= 0 else 1
+            first = sheet.rows + 1
+            sheet.rows += repeat
+            if special and (seg.find(b"-spanned", start, close) >= 0 or seg.find(b"table:formula", start, close) >= 0
+                            or seg.find(_ERROR, start, close) >= 0):
+                _cells(sheet, first, repeat, seg[start:close])
+                continue
+            last = seg.rfind(_VALUE, start, close)
+            if last < 0:
+                continue
+            # the last value's column: the cells before its tag, plus what runs among them add
+            tag = seg.rfind(_CELL_START, start, last)
+            if covered:
+                tag = max(tag, seg.rfind(_COVERED_START, start, last))
+            col = seg.count(_CELL_START, start, tag) + 1
+            if covered:
+                col += seg.count(_COVERED_START, start, tag)
+            tag_end = seg.find(b">", last)
+            run = seg.find(_COLUMNS_RUN, start, tag_end)
+            own = 1
+            while run >= 0:  # rare: LibreOffice's runs are mostly of empty cells after a row's last value
+                count = int(seg[run + len(_COLUMNS_RUN):seg.find(b'"', run + len(_COLUMNS_RUN))])
+                if run < tag:
+                    col += count - 1
+                else:
+                    own = count
+                run = seg.find(_COLUMNS_RUN, run + 1, tag_end)
+            sheet.bottom = first + repeat - 1
+            sheet.right = max(sheet.right, col + own - 1)
 
 
 def _count(pattern: re.Pattern[bytes], attrs: bytes) -> int:
     m = pattern.search(attrs)
     return int(m[1]) if m else 1
-
-
-def _row(sheet: _Sheet, attrs: bytes, body: bytes | None) -> None:
-    """One row element: its rows (repeats counted) and the range of its values; cell by cell only when a
-    cell spans, holds a formula or an error."""
-    repeat = _count(_ROWS_REPEATED, attrs)
-    first = sheet.rows + 1
-    sheet.rows += repeat
-    if not body:
-        return
-    if b"-spanned" in body or b"table:formula" in body or _ERROR in body:
-        _cells(sheet, first, repeat, body)
-        return
-    i = body.find(b"office:value-type")
-    if i < 0:
-        return
-    runs = [(m.start(), int(m[1])) for m in _COLUMNS_REPEATED.finditer(body)] if b"-repeated" in body else []
-    left = _columns(body, i, runs)[0]
-    right = _columns(body, body.rfind(b"office:value-type"), runs)[1]
-    sheet.value(first, first + repeat - 1, left, right)
-
-
-def _columns(body: bytes, at: int, runs: list[tuple[int, int]]) -> tuple[int, int]:
-    """The first and last column (1-based) of the cell whose start tag holds position ``at``: the cells
-    before it, counted by their tags, plus what their repeats add."""
-    tag = max(body.rfind(_CELL_START, 0, at), body.rfind(_COVERED_START, 0, at))
-    end = body.find(b">", at)
-    before = body.count(_CELL_START, 0, tag) + body.count(_COVERED_START, 0, tag)
-    extra, own = 0, 1
-    for pos, n in runs:
-        if pos < tag:
-            extra += n - 1
-        elif pos < end:
-            own = n
-    col = before + extra + 1
-    return col, col + own - 1
 
 
 def _cells(sheet: _Sheet, first: int, repeat: int, body: bytes) -> None:
@@ -213,7 +233,8 @@ def _cells(sheet: _Sheet, first: int, repeat: int, body: bytes) -> None:
         kind = _VALUE_TYPE.search(attrs)
         error = _ERROR in attrs
         if kind or error:
-            sheet.value(first, first + repeat - 1, col, col + n - 1)
+            sheet.bottom = first + repeat - 1
+            sheet.right = max(sheet.right, col + n - 1)
         sheet.errors |= error
         wide, tall = _count(_COLUMNS_SPANNED, attrs), _count(_ROWS_SPANNED, attrs)
         if m[1] is None and (wide > 1 or tall > 1):  # a merge's top-left cell (a covered cell spans nothing)
