@@ -65,18 +65,21 @@ MANIFEST = "META-INF/manifest.xml"
 # ((top, left), (bottom, right)), 0-based and inclusive, as calamine gives an .xlsx file's merged ranges
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
 
-_SHEET_START = b"<table:table "
+_SHEET_START = re.compile(rb"<table:table(?=[\s/>])")
 _ROW_START = b"<table:table-row"
-_ROW_END = b"</table:table-row>"
+_ROW_END = b"</table:table-row"
 _VALUE = b"office:value-type"
-_COLUMNS_RUN = b'table:number-columns-repeated="'
+_COLUMNS_RUN = b"table:number-columns-repeated"
 _AFTER_NAME = frozenset(b" \t\r\n/>")
-_NAME = re.compile(rb'\stable:name="([^"]*)"')
-_ROWS_REPEATED = re.compile(rb'\stable:number-rows-repeated="(\d+)"')
-_COLUMNS_REPEATED = re.compile(rb'\stable:number-columns-repeated="(\d+)"')
-_COLUMNS_SPANNED = re.compile(rb'\stable:number-columns-spanned="(\d+)"')
-_ROWS_SPANNED = re.compile(rb'\stable:number-rows-spanned="(\d+)"')
-_VALUE_TYPE = re.compile(rb'\soffice:value-type="([\w-]+)"')
+_SPACES = (b" ", b"\t", b"\r", b"\n", b">", b"/")  # what may follow <table:table in a sheet's start tag
+_QUOTED = rb"\s*=\s*[\"']([^\"']*)[\"']"  # XML allows either quote, and space around "="
+_EQUALS = re.compile(_QUOTED)
+_NAME = re.compile(rb"\stable:name" + _QUOTED)
+_ROWS_REPEATED = re.compile(rb"\stable:number-rows-repeated" + _QUOTED)
+_COLUMNS_REPEATED = re.compile(rb"\stable:number-columns-repeated" + _QUOTED)
+_COLUMNS_SPANNED = re.compile(rb"\stable:number-columns-spanned" + _QUOTED)
+_ROWS_SPANNED = re.compile(rb"\stable:number-rows-spanned" + _QUOTED)
+_VALUE_TYPE = re.compile(rb"\soffice:value-type" + _QUOTED)
 _CELL_TAG = re.compile(rb"<table:(covered-)?table-cell\b([^>]*?)/?>")
 _CELL_START = b"<table:table-cell"
 _COVERED_START = b"<table:covered-table-cell"
@@ -86,7 +89,7 @@ _RESULT_ATTR = {b"float": b"office:value=", b"percentage": b"office:value=", b"c
                 b"date": b"office:date-value=", b"time": b"office:time-value=", b"boolean": b"office:boolean-value="}
 _STRING_CELL = re.compile(rb'<table:table-cell\b([^>]*?\soffice:value-type="string"[^>]*?)(?:/>|(?<!/)>(.*?)'
                           rb"</table:table-cell>)", re.S)
-_STRING_VALUE = re.compile(rb'\soffice:string-value="([^"]*)"')
+_STRING_VALUE = re.compile(rb"\soffice:string-value" + _QUOTED)
 _TAGS = re.compile(rb"<[^>]*>")
 _ERROR_CELL = re.compile(rb"<table:table-cell\b([^>]*?" + _ERROR + rb"[^>]*?)(/?)>")
 _RESULT_ATTRS = re.compile(rb'\s(?:office:value-type|office:string-value|office:value|office:boolean-value|'
@@ -130,24 +133,33 @@ class _Sheet:
 
 
 class _Scan:
-    """A pass over content.xml, fed in segments that each end before a row or table starts."""
+    """A pass over content.xml, fed in chunks and scanned in segments that end before a row or table starts.
+
+    Chunks are only joined when one holds a row's or a table's tag, so a row of many megabytes
+    (or a part with no rows) is joined once, not once per chunk.
+    """
 
     def __init__(self) -> None:
         self.sheets: list[_Sheet] = []
-        self.carry = b""
+        self.parts: list[bytes] = []
 
     def feed(self, chunk: bytes) -> None:
-        buf = self.carry + chunk
-        cut = max(buf.rfind(b"<table:table-row"), buf.rfind(b"<table:table "))
+        probe = (self.parts[-1][-32:] if self.parts else b"") + chunk[:32]
+        self.parts.append(chunk)
+        if b"table:table-row" not in chunk and b"table:table-row" not in probe and not _holds_sheet_start(probe) \
+                and not _holds_sheet_start(chunk):
+            return
+        buf = b"".join(self.parts)
+        cut = max(buf.rfind(_ROW_START), *(buf.rfind(b"<table:table" + c) for c in _SPACES))
         if cut <= 0:
-            self.carry = buf
+            self.parts = [buf]
             return
         self._segment(buf[:cut])
-        self.carry = buf[cut:]
+        self.parts = [buf[cut:]]
 
     def close(self) -> list[_Sheet]:
-        self._segment(self.carry)
-        self.carry = b""
+        self._segment(b"".join(self.parts))
+        self.parts = []
         return self.sheets
 
     def _segment(self, seg: bytes) -> None:
@@ -158,7 +170,7 @@ class _Scan:
         that do. This loop runs once per row of the file, so it calls nothing it need not.
         """
         pos = 0
-        sheet_at = seg.find(_SHEET_START)
+        sheet_at = _next_sheet(seg, 0)
         special = b"-spanned" in seg or b"table:formula" in seg or _ERROR in seg
         covered = _COVERED_START in seg
         sheet = self.sheets[-1] if self.sheets else None
@@ -174,7 +186,7 @@ class _Scan:
                 title = html.unescape(name[1].decode("utf-8", "replace")) if name else ""
                 sheet = _Sheet(title, resolve_table_name(title) is not None)
                 self.sheets.append(sheet)
-                sheet_at = seg.find(_SHEET_START, end)
+                sheet_at = _next_sheet(seg, end)
             if row_at < 0:
                 return
             end = seg.find(b">", row_at)
@@ -185,10 +197,12 @@ class _Scan:
             else:
                 start, close = end + 1, seg.find(_ROW_END, end)
                 if close < 0:
-                    close = len(seg)
-                pos = close + len(_ROW_END)
-            if sheet is None:
-                continue
+                    close = pos = len(seg)
+                else:
+                    pos = seg.find(b">", close) + 1 or len(seg)
+            if sheet is None:  # rows before any table: counted all the same
+                sheet = _Sheet("", False)
+                self.sheets.append(sheet)
             repeat = _count(_ROWS_REPEATED, seg[row_at:end]) if seg.find(b"rows-repeated", row_at, end) >= 0 else 1
             first = sheet.rows + 1
             sheet.rows += repeat
@@ -210,7 +224,8 @@ class _Scan:
             run = seg.find(_COLUMNS_RUN, start, tag_end)
             own = 1
             while run >= 0:  # rare: LibreOffice's runs are mostly of empty cells after a row's last value
-                count = int(seg[run + len(_COLUMNS_RUN):seg.find(b'"', run + len(_COLUMNS_RUN))])
+                value = _EQUALS.match(seg, run + len(_COLUMNS_RUN))
+                count = _number(value[1]) if value else 1
                 if run < tag:
                     col += count - 1
                 else:
@@ -220,9 +235,27 @@ class _Scan:
             sheet.right = max(sheet.right, col + own - 1)
 
 
+def _holds_sheet_start(data: bytes) -> bool:
+    return any(b"<table:table" + c in data for c in _SPACES)
+
+
+def _next_sheet(seg: bytes, pos: int) -> int:
+    m = _SHEET_START.search(seg, pos)
+    return m.start() if m else -1
+
+
 def _count(pattern: re.Pattern[bytes], attrs: bytes) -> int:
     m = pattern.search(attrs)
-    return int(m[1]) if m else 1
+    return _number(m[1]) if m else 1
+
+
+def _number(value: bytes) -> int:
+    """A count attribute's value; a character reference (&#49;) is resolved as an XML reader resolves it."""
+    text = html.unescape(value.decode("ascii", "replace")) if b"&" in value else value.decode("ascii", "replace")
+    try:
+        return max(1, int(text.strip()))
+    except ValueError:
+        return 1
 
 
 def _cells(sheet: _Sheet, first: int, repeat: int, body: bytes) -> None:

@@ -320,3 +320,29 @@ def test_a_value_far_down_within_the_limit_keeps_its_row_number(tmp_path):
     assert [(p.row, p.column, p.code.value) for p in snap.problems if p.row] == \
         [(150000, "case_id", "required_empty"), (150000, "opened_on", "not_a_date")]
     assert (snap.counts["cases"].rows, snap.counts["cases"].set_aside) == (2, 1)  # read = evaluated + set aside
+
+
+RUNS = ("<table:table-row table:number-rows-repeated='1048000'><table:table-cell office:value-type='string' "
+        "table:number-columns-repeated = '16384'><text:p>x</text:p></table:table-cell></table:table-row >")
+
+
+@pytest.mark.parametrize(("label", "edit"), [
+    ("quotes", lambda c: c),  # single quotes and spaces around "=" (RUNS itself)
+    ("tab in a table's start tag", lambda c: c.replace('<table:table table:name="cases"',
+                                                       '<table:table\ttable:name="cases"')),
+    ("character reference", lambda c: c.replace("'1048000'", "'&#49;048000'")),
+    ("space before a row's >", lambda c: c.replace("</table:table-row>", "</table:table-row >")),
+])
+def test_every_spelling_xml_allows_is_counted_as_calamine_reads_it(label, edit):
+    data = _with_rows(RUNS)
+    content = zipfile.ZipFile(io.BytesIO(data)).read("content.xml").decode()
+    data = M.ods_zip([("content.xml", edit(content).encode()), *M.ods_parts(M.base_sheets())[1:]])
+    assert "A1:XFD1048004" in _refused(data), label
+
+
+def test_a_row_of_many_megabytes_is_scanned_once():
+    cell = M.Raw(f'<table:table-cell office:value-type="string"><text:p>{"x" * 40_000_000}</text:p>'
+                 "</table:table-cell>")  # 40 chunks of content.xml without a row's tag
+    sheets = [*M.base_sheets(), M.Sheet("notater", [["tekst"], [cell]])]
+    checked = check_ods("t.ods", M.ods_bytes_of(sheets))
+    assert checked.merges == {}
