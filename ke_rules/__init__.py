@@ -72,7 +72,7 @@ __all__ = [
 
 
 def load_snapshot(path: str | Path, *, pseudonym_key: str | bytes | None = None, pause_gc: bool = False) -> Snapshot:
-    """Read and check a snapshot (.xlsx, .json, or a folder of .csv files).
+    """Read and check a snapshot (.xlsx, .ods, .json, or a folder of .csv files).
 
     Bad rows are set aside and listed in ``snapshot.problems``; a file that cannot be
     used at all raises :class:`InputRefused`. ``pseudonym_key`` replaces ids and names by

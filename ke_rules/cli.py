@@ -133,7 +133,7 @@ _SUFFIX_FORMAT = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "htm
 def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | None, output: Path | None,
           lang: str, fail_on: str, strict: bool, delimiter: str, pseudonym_key: str | None,
           workers: int | None, engine: str, quiet: bool, timings: bool) -> None:
-    """Check INPUT (.xlsx, .json or a folder of .csv files) and write the findings report."""
+    """Check INPUT (.xlsx, .ods, .json or a folder of .csv files) and write the findings report."""
     from ke_rules import pipeline
     from ke_rules.engines.choice import resolve_engine
     from ke_rules.report.render import render

@@ -56,7 +56,7 @@ KINDS: dict[str, FileKind] = {k.key: k for k in (
              "gi filen endelsen .xlsx", "rename it to .xlsx"),
     FileKind("ods", "et OpenDocument-regneark (.ods, fra LibreOffice eller OpenOffice)",
              "an OpenDocument spreadsheet (.ods, from LibreOffice or OpenOffice)",
-             "åpne det og lagre som Excel-arbeidsbok (.xlsx)", "open it and save it as an Excel workbook (.xlsx)"),
+             "gi filen endelsen .ods", "rename it to .ods"),
     FileKind("odf", "et OpenDocument-dokument, ikke et regneark", "an OpenDocument file, not a spreadsheet",
              "lagre dataene som Excel-arbeidsbok (.xlsx)", "save the data as an Excel workbook (.xlsx)"),
     FileKind("office", "et Office-dokument som ikke er en Excel-arbeidsbok (for eksempel Word)",

@@ -1,8 +1,8 @@
 """Step 1 of 4: read a snapshot file into raw tables, with the rows the user sees.
 
 Reading is kept apart from checking (``validate``): this module only turns an xlsx
-workbook, a folder of csv files or a json file into one frame of raw cells per
-table, keyed by canonical column names, with each row's spreadsheet row number.
+workbook, an ods spreadsheet, a folder of csv files or a json file into one frame of raw
+cells per table, keyed by canonical column names, with each row's spreadsheet row number.
 Whatever cannot be read at all is an :class:`InputRefused`.
 """
 
@@ -14,6 +14,7 @@ import itertools
 import json
 import operator
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,10 +26,12 @@ import pandas as pd
 from ke_rules.errors import InputRefused, did_you_mean
 from ke_rules.ingest.csv_reader import read_csv_bytes, read_csv_folder
 from ke_rules.ingest.filekind import sniff
+from ke_rules.ingest.ods_guard import check_ods
 from ke_rules.ingest.schema import TABLES, resolve_table_name
 from ke_rules.ingest.values import ProblemCode, is_empty
 from ke_rules.ingest.vocabulary import normalise_name
-from ke_rules.ingest.xlsx_guard import check_xlsx, column_letters
+from ke_rules.ingest.xlsx_guard import check_xlsx
+from ke_rules.ingest.zip_guard import column_letters
 from ke_rules.privacy.identity import identity_number_problems, scan_sheets
 from ke_rules.report.models import InputProblem, Severity
 from ke_rules.runtime import background
@@ -75,7 +78,7 @@ class RawSnapshot:
 
 
 def read_snapshot(path: str | Path) -> RawSnapshot:
-    """Read ``path`` (.xlsx, .json, .csv or a folder of .csv) into raw tables."""
+    """Read ``path`` (.xlsx, .ods, .json, .csv or a folder of .csv) into raw tables."""
     p = Path(path)
     duplicates: background.Pending[str | None] | None = None
     merges: dict[str, list[Merge]] = {}
@@ -100,8 +103,15 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
             except BaseException:
                 duplicates.cancel()
                 raise
-        elif suffix in (".xlsx", ".xlsm"):
-            sheets, merges = _read_xlsx(p.name, data)
+        elif suffix in (".xlsx", ".xlsm", ".ods"):
+            # the bytes choose the reader: an .ods renamed .xlsx, or an .xlsx named .ods, is read
+            # as what it is, without a word (both are spreadsheets the user meant us to read)
+            if _is_ods(suffix, data):
+                sheets, merges = _read_ods(p.name, data)
+            else:
+                if suffix == ".ods":
+                    _refuse_misnamed(p.name, suffix, data, allowed=("xlsx",))
+                sheets, merges = _read_xlsx(p.name, data)
         elif suffix == ".csv":
             sheets = {p.stem: read_csv_bytes(p.name, data, problems)}
         elif suffix == ".xls":
@@ -110,18 +120,12 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
                 f"{p.name}: gammelt Excel-format (.xls) leses ikke; åpne filen i Excel og lagre som .xlsx "
                 "(old .xls workbooks are not read; open it in Excel and save it as .xlsx)."
             )
-        elif suffix == ".ods":
-            _refuse_misnamed(p.name, suffix, data, allowed=("ods", "odf", "zip"))
-            raise InputRefused(
-                f"{p.name}: OpenDocument-regneark (.ods) leses ikke; åpne det i LibreOffice eller Excel og lagre "
-                "som Excel-arbeidsbok (.xlsx) (OpenDocument spreadsheets are not read; open it and save it as .xlsx)."
-            )
         else:
             kind = sniff(data)
             raise InputRefused(
-                f"{p.name}: ukjent filtype '{_shown(p.suffix)}' (innholdet er {kind.nb}); bruk .xlsx, .json, .csv "
-                f"eller en mappe med .csv (unknown file type; the content is {kind.en}; use .xlsx, .json, .csv or "
-                "a folder of .csv files)."
+                f"{p.name}: ukjent filtype '{_shown(p.suffix)}' (innholdet er {kind.nb}); bruk .xlsx, .ods, .json, "
+                f".csv eller en mappe med .csv (unknown file type; the content is {kind.en}; use .xlsx, .ods, .json, "
+                ".csv or a folder of .csv files)."
             )
     sheets = _names_as_text(sheets)
     # identity numbers are counted per table and column in the raw cells, so a number in a column
@@ -131,7 +135,8 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
     scan = background.start(scan_sheets, sheets, fork=cells >= BACKGROUND_SCAN_FROM)
     data = None  # type: ignore[assignment]  # the bytes are not needed past this point
     try:
-        tables = _map_tables(sheets, problems, text_only=p.is_dir() or p.suffix.lower() not in (".xlsx", ".xlsm"),
+        tables = _map_tables(sheets, problems,
+                             text_only=p.is_dir() or p.suffix.lower() not in (".xlsx", ".xlsm", ".ods"),
                              merges=merges, file_name=p.name)
         _refuse_no_cases(p.name, tables, duplicates)
     except BaseException:
@@ -218,9 +223,43 @@ Merge = tuple[int, int, str]
 
 def _read_xlsx(name: str, data: bytes) -> tuple[dict[str, Sheet], dict[str, list[Merge]]]:
     """The workbook's sheets, and per sheet the merged ranges below the header whose cells were filled."""
+    data = check_xlsx(name, data)  # signature, zip, bomb, DOCTYPE, merged header, formulas, used range
+    return _read_calamine(name, data, "Excel-arbeidsbok", ".xlsx workbook", merged=None)
+
+
+def _read_ods(name: str, data: bytes) -> tuple[dict[str, Sheet], dict[str, list[Merge]]]:
+    """An OpenDocument spreadsheet's sheets, read as an .xlsx workbook's are (same cells, rows and merges).
+
+    calamine gives no merged ranges for .ods, so the guard's, found in content.xml, are used.
+    """
+    checked = check_ods(name, data)  # zip, bomb, DOCTYPE, encryption, merged header, formulas, repeated ranges
+    return _read_calamine(name, checked.data, "OpenDocument-regneark", ".ods spreadsheet", merged=checked.merges)
+
+
+def _is_ods(suffix: str, data: bytes) -> bool:
+    """Whether an .xlsx/.xlsm/.ods file is read as OpenDocument: its bytes say so, or it is named .ods and
+    is no readable Office Open XML zip (a broken .ods is then refused as a broken .ods, not as an .xlsx)."""
+    kind = sniff(data).key
+    if kind == "ods":
+        return True
+    if suffix != ".ods" or kind != "xlsx":
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return "[Content_Types].xml" not in zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return True
+
+
+def _read_calamine(name: str, data: bytes, kind_nb: str, kind_en: str,
+                   merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] | None
+                   ) -> tuple[dict[str, Sheet], dict[str, list[Merge]]]:
+    """Every sheet from A1 (``rows[i]`` is spreadsheet row i + 1), with merged ranges filled.
+
+    ``merged``: the ranges per sheet when calamine does not give them (.ods); None: calamine's (.xlsx).
+    """
     from python_calamine import CalamineWorkbook
 
-    data = check_xlsx(name, data)  # signature, zip, bomb, DOCTYPE, merged header, formulas, used range
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several types for broken files
@@ -228,15 +267,15 @@ def _read_xlsx(name: str, data: bytes) -> tuple[dict[str, Sheet], dict[str, list
         if "password" in msg.lower() or "encrypt" in msg.lower() or type(exc).__name__ == "PasswordError":
             raise InputRefused(f"{name}: arbeidsboken er passordbeskyttet "
                                "(the workbook is password-protected).") from None
-        raise InputRefused(f"{name}: kan ikke leses som Excel-arbeidsbok "
-                           f"(not a readable .xlsx workbook: {msg}).") from None
+        raise InputRefused(f"{name}: kan ikke leses som {kind_nb} "
+                           f"(not a readable {kind_en}: {msg}).") from None
     out: dict[str, Sheet] = {}
     merges: dict[str, list[Merge]] = {}
     for sheet_name in wb.sheet_names:
         try:
             sheet = wb.get_sheet_by_name(sheet_name)
             rows = sheet.to_python(skip_empty_area=False)  # from A1: rows[i] is spreadsheet row i + 1
-            ranges = sheet.merged_cell_ranges if rows else None
+            ranges = (sheet.merged_cell_ranges if merged is None else merged.get(sheet_name)) if rows else None
         except Exception as exc:
             raise InputRefused(f"{name}: arket '{sheet_name}' kan ikke leses (sheet cannot be read: {exc}).") from None
         if not rows:

@@ -13,12 +13,12 @@ cells are dropped and error cells are text. It looks at, in order:
   holding ``EncryptionInfo`` and ``EncryptedPackage`` streams, found here by their UTF-16
   names in the container's directory. A zip holding an OpenDocument ``mimetype`` and no
   ``[Content_Types].xml`` is an ``.ods`` renamed ``.xlsx``;
-* **the zip**: a truncated or corrupt archive, zip-level encryption, an unsupported
-  compression method, too many members, or members that claim to expand to an
-  unreasonable size or ratio (a decompression bomb; judged on the sizes the archive
-  declares, before anything is expanded). Every member is then expanded in chunks of
-  1 MiB: a member that expands beyond what it declared fails its CRC check instead of
-  filling memory;
+* **the zip** (:mod:`ke_rules.ingest.zip_guard`, shared with the .ods guard): a truncated or
+  corrupt archive, zip-level encryption, an unsupported compression method, too many
+  members, or members that claim to expand to an unreasonable size or ratio (a
+  decompression bomb; judged on the sizes the archive declares, before anything is
+  expanded). Every member is then expanded in chunks of 1 MiB: a member that expands
+  beyond what it declared fails its CRC check instead of filling memory;
 * **XML declarations**: a ``<!DOCTYPE`` or ``<!ENTITY`` in any XML part (OOXML has none;
   "billion laughs" lives there). calamine would not expand the entities either, but
   refusing gives a clear message. The small parts read here (relationships, the sheet
@@ -55,31 +55,37 @@ import io
 import posixpath
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from ke_rules.errors import InputRefused
 from ke_rules.ingest.filekind import OLE_SIGNATURE, sniff
 from ke_rules.ingest.schema import resolve_table_name
+from ke_rules.ingest.zip_guard import (
+    CHUNK,
+    MAX_CELLS,
+    MAX_COMPRESSION_RATIO,
+    MAX_UNCOMPRESSED_BYTES,
+    SHOWN,
+    XLSX,
+    check_declarations,
+    column_letters,
+    declaration_refused,
+    guarded,
+    merged_header_refused,
+    open_archive,
+    spread_refused,
+    stream_member,
+    uncached_refused,
+)
+from ke_rules.ingest.zip_guard import refuse as _refuse
 
 __all__ = ["check_xlsx", "MAX_UNCOMPRESSED_BYTES", "MAX_COMPRESSION_RATIO", "MAX_CELLS"]
 
-# A zip whose members claim more than this many uncompressed bytes is not read (bomb guard) ...
-MAX_UNCOMPRESSED_BYTES = 2_000_000_000
-# ... nor one that claims more than RATIO_FLOOR_BYTES at a compression ratio above this.
-MAX_COMPRESSION_RATIO = 200
-RATIO_FLOOR_BYTES = 50_000_000
-MAX_MEMBERS = 10_000
-# A sheet whose values span more cells than this (rows × columns of their range) is refused.
-MAX_CELLS = 20_000_000
 TALL_ROWS = 100_000  # a cell reference with a row number this high (6 digits) is "far" ...
 MIN_ROW_BYTES = 20  # ... and so is a last row number above a sheet's XML size / this
-CHUNK = 1 << 20
-_SHOWN = 5  # cell references named in a message
 
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _SHARED_STRINGS_TYPE = "/sharedStrings"
@@ -109,10 +115,6 @@ _ERROR_CELL = re.compile(rb"<(" + _P + rb")c\b([^>]*?)\st=\"e\"([^>]*?)(?<!/)>(.
 _SI = re.compile(rb"<" + _P + rb"si\b[^>]*?(?:/>|>(.*?)</" + _P + rb"si>)", re.S)
 
 
-def _refuse(name: str, nb: str, en: str) -> InputRefused:
-    return InputRefused(f"{name}: {nb} ({en}).")
-
-
 def check_xlsx(name: str, data: bytes) -> bytes:
     """Check an .xlsx file's bytes before calamine reads them; return the bytes to read.
 
@@ -121,27 +123,7 @@ def check_xlsx(name: str, data: bytes) -> bytes:
     formulas in a table sheet, or whose values span an unreasonable range.
     """
     _check_signature(name, data)
-    try:
-        return _check_zip(name, data)
-    except InputRefused:
-        raise
-    except MemoryError:
-        raise _refuse(name, "arbeidsboken er for stor til å leses i tilgjengelig minne",
-                      "the workbook is too large to read in the memory available") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-        raise _refuse(name, "zip-arkivet er ødelagt eller avkortet",
-                      f"the .xlsx file is truncated or corrupt: {_first_line(exc)}") from None
-    except NotImplementedError as exc:
-        raise _refuse(name, "zip-arkivet bruker en komprimering som ikke støttes",
-                      f"the .xlsx file uses an unsupported compression method: {_first_line(exc)}") from None
-    except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required for extraction"
-        raise _refuse(name, "zip-arkivet er kryptert (passordbeskyttet)",
-                      f"the zip archive is encrypted, password-protected: {_first_line(exc)}") from None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return guarded(name, XLSX, lambda: _check_zip(name, data))
 
 
 # --- what the bytes are
@@ -200,25 +182,7 @@ class _SheetScan:
 
 
 def _check_zip(name: str, data: bytes) -> bytes:
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise _refuse(name, "ikke en gyldig .xlsx-fil: zip-arkivet er ødelagt eller avkortet",
-                      "not a valid .xlsx file: the zip archive is truncated or corrupt") from None
-    infos = zf.infolist()
-    if len(infos) > MAX_MEMBERS:
-        raise _refuse(name, f"zip-arkivet har {len(infos):,} deler; det leses ikke",
-                      "the archive has an unreasonable number of members")
-    total = sum(i.file_size for i in infos)
-    packed = max(1, sum(i.compress_size for i in infos))
-    if total > MAX_UNCOMPRESSED_BYTES or (total / packed > MAX_COMPRESSION_RATIO and total > RATIO_FLOOR_BYTES):
-        raise _refuse(name, f"arbeidsboken pakkes ut til {total:,} byte ({total / packed:,.0f} ganger større); "
-                            "den leses ikke",
-                      "the workbook expands to an unreasonable size, a possible decompression bomb")
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise _refuse(name, "zip-arkivet er kryptert (passordbeskyttet)",
-                          "the zip archive is encrypted, password-protected")
+    zf, infos = open_archive(name, data, XLSX)
     names = {i.filename for i in infos}
     if "[Content_Types].xml" not in names and "mimetype" in names:
         kind = sniff(data)  # an OpenDocument file (.ods) renamed .xlsx
@@ -237,24 +201,10 @@ def _check_zip(name: str, data: bytes) -> bytes:
             scans[info.filename] = scan
     for scan in scans.values():
         if scan.table and scan.merged_header:
-            refs = ", ".join(scan.merged_header[:_SHOWN]) + (" …" if len(scan.merged_header) > _SHOWN else "")
-            raise _refuse(
-                name, f"arket '{scan.sheet}' har sammenslåtte celler i overskriftsraden ({refs}); hver kolonne må "
-                      "ha sin egen overskrift i rad 1, så opphev sammenslåingen (er det en tittel over "
-                      "overskriftene, slett raden: overskriftene må stå på rad 1)",
-                f"the sheet '{scan.sheet}' has merged header cells {refs}; each column needs its own header in "
-                "row 1, so unmerge them; if it is a title above the headers, delete that row, as the headers "
-                "must be on row 1")
+            raise merged_header_refused(name, scan.sheet, scan.merged_header)
     for scan in scans.values():
         if scan.table and scan.uncached_count:
-            refs = ", ".join(scan.uncached[:_SHOWN]) + (" …" if scan.uncached_count > _SHOWN else "")
-            raise _refuse(
-                name, f"arket '{scan.sheet}' har {scan.uncached_count} formel(er) uten lagret resultat ({refs}); "
-                      "filen er trolig laget av et program som ikke regner ut formler. Åpne den i Excel eller "
-                      "LibreOffice og lagre på nytt",
-                f"the sheet '{scan.sheet}' has {scan.uncached_count} formula(s) with no stored result ({refs}), "
-                "which would read as empty cells; open and save the file in Excel or LibreOffice so the results "
-                "are stored")
+            raise uncached_refused(name, scan.sheet, scan.uncached, scan.uncached_count)
     replaced: dict[str, bytes] = {}
     blank_strings: set[int] | None = None
     for member, scan in scans.items():
@@ -276,34 +226,27 @@ def _check_zip(name: str, data: bytes) -> bytes:
 
 
 def _stream_member(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo, scan: _SheetScan | None) -> None:
-    """Expand one member in chunks (checking its CRC); scan XML parts and worksheets on the way.
+    """Expand one member (see :func:`zip_guard.stream_member`), scanning a worksheet on the way.
 
-    A DOCTYPE can only stand in an XML part's prolog, so declarations are looked for in the first
-    chunk. Worksheet chunks are split after a tag (see :func:`_cut`) so that no cell is scanned in halves.
+    Worksheet chunks are split after a tag (see :func:`_cut`) so that no cell is scanned in halves.
     """
-    xml = info.filename.lower().endswith(_XML_SUFFIXES) or scan is not None
     carry = b""
-    first = True
-    with zf.open(info) as fh:
-        while True:
-            chunk = fh.read(CHUNK)
-            if not chunk:
-                break
-            if not xml:
-                continue
-            if first:
-                _check_declarations(name, info.filename, chunk)
-                if scan is not None:
-                    scan.prefixed = _PREFIXED_ROOT.search(chunk, 0, 4096) is not None
-                first = False
-            if scan is None:
-                continue
-            buf = carry + chunk
-            cut = _cut(buf)
-            seg, carry = buf[:cut], buf[cut:]
-            if len(carry) > 16 * CHUNK:  # a huge text node: nothing in it to scan
-                seg, carry = buf, b""
-            _scan_segment(seg, scan)
+
+    def on_chunk(chunk: bytes, first: bool) -> None:
+        nonlocal carry
+        if scan is None:
+            return
+        if first:
+            scan.prefixed = _PREFIXED_ROOT.search(chunk, 0, 4096) is not None
+        buf = carry + chunk
+        cut = _cut(buf)
+        seg, carry = buf[:cut], buf[cut:]
+        if len(carry) > 16 * CHUNK:  # a huge text node: nothing in it to scan
+            seg, carry = buf, b""
+        _scan_segment(seg, scan)
+
+    xml = info.filename.lower().endswith(_XML_SUFFIXES) or scan is not None
+    stream_member(name, XLSX, zf, info, xml=xml, on_chunk=on_chunk)
     if scan is not None and carry:
         _scan_segment(carry, scan)
 
@@ -318,18 +261,6 @@ def _cut(buf: bytes) -> int:
         if i >= 0:
             return i + len(end)
     return 0
-
-
-def _check_declarations(name: str, member: str, seg: bytes) -> None:
-    if b"<!" in seg and (b"<!DOCTYPE" in seg or b"<!ENTITY" in seg):
-        raise _declaration_refused(name, member)
-
-
-def _declaration_refused(name: str, member: str) -> InputRefused:
-    return _refuse(name, f"XML-delen {member} inneholder en DOCTYPE- eller ENTITY-deklarasjon, som en "
-                         "Excel-arbeidsbok aldri har; filen leses ikke",
-                   f"the XML part {member} declares a DOCTYPE or entities, which a workbook never does "
-                   "(possible entity-expansion attack)")
 
 
 def _last_row_number(seg: bytes, prefixed: bool) -> int | None:
@@ -364,7 +295,7 @@ def _scan_segment(seg: bytes, scan: _SheetScan) -> None:
             stored = value_element is not None and (bool(value) or (t is not None and t[1] in (b"str", b"inlineStr")))
             if not stored:
                 scan.uncached_count += 1
-                if len(scan.uncached) < _SHOWN:
+                if len(scan.uncached) < SHOWN:
                     r = _R_ATTR.search(m[1])
                     scan.uncached.append((r[1] + r[2]).decode("ascii") if r else "?")
     if b't="e"' in seg:
@@ -382,11 +313,11 @@ def _scan_segment(seg: bytes, scan: _SheetScan) -> None:
 
 def _xml(name: str, zf: zipfile.ZipFile, member: str) -> Element:
     data = zf.read(member)
-    _check_declarations(name, member, data)
+    check_declarations(name, XLSX, member, data)
     try:
         return SafeET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException:
-        raise _declaration_refused(name, member) from None
+        raise declaration_refused(name, XLSX, member) from None
     except ParseError as exc:
         raise _refuse(name, f"XML-delen {member} er ødelagt", f"the XML part {member} is broken: {exc}") from None
 
@@ -456,15 +387,6 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def column_letters(n: int) -> str:
-    """Excel's letters for the 1-based column ``n`` (1 -> A, 28 -> AB): the one helper ke-rules has."""
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def _is_blank(attrs: bytes, inner: bytes | None, blank_strings: set[int]) -> bool:
     """A cell that provably holds nothing: no formula, and no value or a blank one."""
     if not inner or not inner.strip():
@@ -531,12 +453,7 @@ def _compact_sheet(name: str, sheet: str, xml: bytes, blank_strings: set[int]) -
             kept_rows.append(b"<" + rm[1] + b"row" + rm[2] + b">" + b"".join(cells) + b"</" + rm[1] + b"row>")
     if bottom and (bottom - top + 1) * (right - left + 1) > MAX_CELLS:
         extent = f"{column_letters(left)}{top}:{column_letters(right)}{bottom}"
-        cells_n = (bottom - top + 1) * (right - left + 1)
-        raise _refuse(
-            name, f"arket '{sheet}' har verdier spredt over {extent} ({cells_n:,} celler); slett innholdet i "
-                  "cellene langt unna resten av dataene",
-            f"the sheet '{sheet}' has values spread over {extent} ({cells_n:,} cells); delete the stray cells far "
-            "from the rest of the data")
+        raise spread_refused(name, sheet, extent, (bottom - top + 1) * (right - left + 1))
     if not dropped:
         return None
     return xml[:start.end()] + b"".join(kept_rows) + xml[end.start():]

@@ -44,7 +44,7 @@ import pandas as pd
 
 from ke_rules.ingest.schema import TABLES
 from ke_rules.ingest.vocabulary import ENUM_SYNONYMS, SERVICE_CATEGORIES, normalise_name
-from ke_rules.ingest.xlsx_guard import column_letters
+from ke_rules.ingest.zip_guard import column_letters
 from ke_rules.runtime.atomic import atomic_path, write_bytes_atomic
 
 __all__ = ["generate", "write_snapshot", "TABLE_COLUMNS"]

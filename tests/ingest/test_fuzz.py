@@ -259,7 +259,7 @@ def test_xlsx_snapshots(tables, as_of):
 
 
 @fuzz(60)
-@given(data=st.binary(max_size=400), suffix=st.sampled_from([".json", ".xlsx", ".csv"]))
+@given(data=st.binary(max_size=400), suffix=st.sampled_from([".json", ".xlsx", ".ods", ".csv"]))
 def test_arbitrary_bytes_are_read_or_refused(data, suffix):
     with tempfile.TemporaryDirectory() as tmp:
         if suffix == ".csv":
@@ -281,5 +281,17 @@ def test_damaged_workbooks_are_read_or_refused(cut, flip, byte):
     data[flip % len(data)] = byte
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "s.xlsx"
+        path.write_bytes(bytes(data[: max(1, int(len(data) * cut))]) if cut < 0.95 else bytes(data))
+        load_and_derive(path, dt.date(2026, 11, 23))
+
+
+@fuzz(40)
+@given(cut=st.floats(min_value=0.0, max_value=1.0), flip=st.integers(min_value=0, max_value=10_000),
+       byte=st.integers(min_value=0, max_value=255))
+def test_damaged_ods_spreadsheets_are_read_or_refused(cut, flip, byte):
+    data = bytearray(M.ods_bytes_of(M.base_sheets()))
+    data[flip % len(data)] = byte
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.ods"
         path.write_bytes(bytes(data[: max(1, int(len(data) * cut))]) if cut < 0.95 else bytes(data))
         load_and_derive(path, dt.date(2026, 11, 23))

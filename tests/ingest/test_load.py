@@ -337,11 +337,12 @@ JSON = b'\xef\xbb\xbf\n {"cases": [{"case_id": "S-1"}]}'
 
 
 @pytest.mark.parametrize(("name", "data", "fragments"), [
-    ("s.xlsx", ODS, ["ikke en Excel-arbeidsbok", "OpenDocument-regneark (.ods", "lagre som Excel-arbeidsbok (.xlsx)"]),
     ("s.xlsx", JSON, ["ikke en Excel-arbeidsbok", "JSON-tekst", "gi filen endelsen .json"]),
     ("s.xlsx", CSV, ["tekst, kanskje CSV", "gi filen endelsen .csv"]),
     ("s.json", XLSX, ["filen heter .json", "en Excel-arbeidsbok (.xlsx)", "gi filen endelsen .xlsx"]),
-    ("s.json", ODS, ["filen heter .json", "OpenDocument-regneark", "lagre som Excel-arbeidsbok (.xlsx)"]),
+    ("s.json", ODS, ["filen heter .json", "OpenDocument-regneark", "gi filen endelsen .ods"]),
+    ("s.ods", JSON, ["filen heter .ods", "JSON-tekst", "gi filen endelsen .json"]),
+    ("s.ods", M.zip_bytes([("a.txt", b"x")]), ["filen heter .ods", "et zip-arkiv, ikke et regneark"]),
     ("s.json", CSV, ["filen heter .json", "tekst, kanskje CSV", "gi filen endelsen .csv"]),
     ("s.json", b'"case_id","birth_date"\r\n"S-1","01.01.2000"\r\n', ["filen heter .json", "kanskje CSV"]),
     ("s.json", M.xls_bytes(), ["filen heter .json", "gammel Excel-arbeidsbok (.xls)", "lagre som"]),
@@ -352,8 +353,6 @@ JSON = b'\xef\xbb\xbf\n {"cases": [{"case_id": "S-1"}]}'
     ("s.xls", b"<html><table><tr><td>case_id</td></tr></table></html>", ["filen heter .xls", "HTML-side"]),
     ("s.xls", M.xls_bytes(), ["gammelt Excel-format (.xls) leses ikke", "lagre som .xlsx"]),
     ("s.xls", M.encrypted_xlsx_bytes(), ["filen heter .xls", "passordbeskyttet", "fjern passordet"]),
-    ("s.ods", ODS, ["OpenDocument-regneark (.ods) leses ikke", "lagre som Excel-arbeidsbok (.xlsx)"]),
-    ("s.ods", XLSX, ["filen heter .ods", "en Excel-arbeidsbok (.xlsx)", "gi filen endelsen .xlsx"]),
     ("cases.txt", CSV, ["ukjent filtype '.txt'", "tekst, kanskje CSV"]),
     ("s.numbers", XLSX, ["ukjent filtype '.numbers'", "en Excel-arbeidsbok (.xlsx)"]),
 ])

@@ -103,7 +103,7 @@ def test_a_zip_that_is_not_a_workbook():
 
 def test_an_ods_renamed_xlsx_is_named_with_what_to_save_it_as():
     message = _refused(M.ods_bytes())
-    assert "OpenDocument-regneark (.ods" in message and "lagre som Excel-arbeidsbok (.xlsx)" in message
+    assert "OpenDocument-regneark (.ods" in message and "gi filen endelsen .ods" in message
     assert "xl/workbook.xml" not in message
     # a writer that compresses the mimetype member: the archive's member list still tells
     parts = zipfile.ZipFile(io.BytesIO(M.ods_bytes()))
