@@ -312,8 +312,9 @@ def _qualifying_services(services: pd.DataFrame, keys: _CaseKeys, d: pd.Timestam
     g_long = np.logical_or.reduceat(long[order], starts) if len(starts) else np.zeros(0, dtype=bool)
     # each name shown in the case's least spelling of it (by code point): neither the order of the rows
     # nor another case's rows (a snapshot split by municipality) can choose it
-    stripped = _objects([str(v).strip() for v in names])
-    g_names = (pd.Series(stripped[name_codes[order]], dtype=object).groupby(group, sort=True).min().tolist()
+    # (the distinct spellings are few: rank them once by code point, then take each group's least rank)
+    spellings, spelling_rank = np.unique(_objects([str(v).strip() for v in names]), return_inverse=True)
+    g_names = (spellings[np.minimum.reduceat(spelling_rank[name_codes[order]], starts)].tolist()
                if len(group) else [])
     lo = np.searchsorted(g_case, keys.cases, "left")
     hi = np.searchsorted(g_case, keys.cases, "right")

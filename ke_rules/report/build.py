@@ -200,7 +200,9 @@ def _rule_findings(rule: Rule, frame: pd.DataFrame, rows: np.ndarray, severities
 
     # the report's order within one rule: severity, then natural subject id; ids that mask alike
     # (two identity numbers) by the id itself, so the input's row order never decides
-    keys = [(natural_key(m), i) for m, i in zip(masked_ids, ids, strict=True)]
+    keys: list[Any] = [natural_key(m) for m in masked_ids]
+    if len(set(masked_ids)) < n:  # rare: only then is the raw id needed to break a tie
+        keys = [(k, i) for k, i in zip(keys, ids, strict=True)]
     by_rank: dict[int, list[Finding]] = {}
     for j in sorted(range(n), key=keys.__getitem__):
         by_rank.setdefault(SEVERITY_ORDER[sev[j]], []).append(findings[j])
