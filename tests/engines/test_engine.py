@@ -287,3 +287,18 @@ def test_an_unknown_engine_is_refused():
 
     with pytest.raises(EngineError, match="choose one of auto, durable, columnar"):
         resolve_engine("drools")
+
+
+@requires_durable
+@pytest.mark.slow
+def test_both_engines_write_the_same_report_at_20k_cases(tmp_path):
+    """The report of each engine, byte for byte, apart from tool.engine (report-contract.md)."""
+    from ke_rules.tools.synth import generate
+
+    path = write_json(tmp_path / "s.json", generate(20_000, seed=13, as_of=D))
+    snapshot = ke_rules.load_snapshot(path)
+    for name in ("nasjonal", "lund"):
+        durable = ke_rules.evaluate(snapshot, name, as_of=D, engine="durable").to_json()
+        columnar = ke_rules.evaluate(snapshot, name, as_of=D, engine="columnar").to_json()
+        assert '"engine": "durable-rules"' in durable and '"engine": "columnar"' in columnar
+        assert durable.replace('"engine": "durable-rules"', '"engine": "columnar"', 1) == columnar, name
