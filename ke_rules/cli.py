@@ -194,7 +194,7 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
         _say(f"{'engine':>9}: {report.tool.engine}", err=True)
     if not quiet:
         by = report.summary.by_severity
-        set_aside = sum(1 for p in report.input_problems if p.severity.value == "error")
+        set_aside = sum(t.set_aside for t in report.input.tables.values())  # rows, not problems: a row may have two
         if lang == "nb":
             _say(f"ke-rules: {report.summary.findings} funn (høy {by['high']}, middels {by['medium']}, "
                  f"lav {by['low']}); {set_aside} rader satt til side.", err=True)

@@ -208,3 +208,14 @@ def test_timings_name_the_engine(tmp_path):
     assert [line.split(":")[0].strip() for line in err.splitlines()[:5]] == ["load", "derive", "evaluate", "report",
                                                                              "engine"]
     assert "engine: columnar" in err
+
+
+def test_the_summary_line_counts_rows_set_aside_not_problems(tmp_path):
+    """A row with two errors is one row set aside."""
+    src = write_json(tmp_path / "s.json", {"cases": [{"case_id": "S-1"}, {"case_id": "S-2"}],
+                                           "groups": [{"group_id": "", "case_id": "S-1", "established_on": "x"}]})
+    code, out, err = run("check", str(src), "--as-of", "2026-11-23")
+    report = json.loads(out)
+    errors = [p for p in report["input_problems"] if p["severity"] == "error"]
+    assert len(errors) == 2 and report["input"]["tables"]["groups"]["set_aside"] == 1
+    assert "1 rader satt til side" in err
