@@ -55,3 +55,23 @@ def write_csv_folder(folder: Path, tables: dict[str, list[list[Any]]], *, delimi
 @pytest.fixture
 def as_of() -> dt.date:
     return D
+
+
+CORPUS = Path(__file__).parent / "corpus"
+# the five findings BASE (tests/corpus/make_corpus.py) gives in every spelling and format
+BASE_FINDINGS = ["KE-CHILD-RELATIVE:S-1", "KE-CONSENT:S-1", "KE-INVITE-LEAD:M-1", "KE-MEET-FREQ:G-1",
+                 "KE-REFERRAL-MISSING:S-1"]
+
+
+def make_corpus() -> Any:
+    """tests/corpus/make_corpus.py as a module (it is a script, not a package module), loaded once."""
+    import importlib.util
+    import sys
+
+    if "make_corpus" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["make_corpus"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["make_corpus"]

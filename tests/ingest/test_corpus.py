@@ -10,7 +10,6 @@ exactly the rows with an error problem), and planted identity numbers never appe
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -27,15 +26,11 @@ from click.testing import CliRunner
 
 from ke_rules.cli import main
 
-CORPUS = Path(__file__).parents[1] / "corpus"
+from ..conftest import CORPUS, make_corpus
+
 AS_OF = "2026-11-23"
 ENTRIES: list[dict[str, Any]] = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
-
-_spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
-assert _spec and _spec.loader
-M = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("make_corpus", M)
-_spec.loader.exec_module(M)
+M = make_corpus()
 
 
 def _entry_id(entry: dict[str, Any]) -> str:

@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
 import io
 import json
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -41,12 +39,9 @@ from ke_rules.ingest.schema import TABLES
 from ke_rules.ingest.validate import Snapshot
 from ke_rules.ingest.vocabulary import ENUM_SYNONYMS
 
-CORPUS = Path(__file__).parents[1] / "corpus"
-_spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
-assert _spec and _spec.loader
-M = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("make_corpus", M)
-_spec.loader.exec_module(M)
+from ..conftest import make_corpus
+
+M = make_corpus()
 
 RULESET = ke_rules.load_ruleset("nasjonal")
 

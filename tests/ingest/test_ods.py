@@ -10,10 +10,8 @@ refusals, and that the bytes, not the name, choose the reader.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import io
 import struct
-import sys
 import zipfile
 from pathlib import Path
 
@@ -26,15 +24,9 @@ from ke_rules.ingest import zip_guard
 from ke_rules.ingest.ods_guard import check_ods
 from ke_rules.ingest.read import read_snapshot
 
-CORPUS = Path(__file__).parents[1] / "corpus"
-_spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
-assert _spec and _spec.loader
-M = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("make_corpus", M)
-_spec.loader.exec_module(M)
+from ..conftest import BASE_FINDINGS, make_corpus
 
-BASE_FINDINGS = ["KE-CHILD-RELATIVE:S-1", "KE-CONSENT:S-1", "KE-INVITE-LEAD:M-1", "KE-MEET-FREQ:G-1",
-                 "KE-REFERRAL-MISSING:S-1"]
+M = make_corpus()
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:

@@ -8,7 +8,6 @@ process with a memory limit and a timeout.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
@@ -28,15 +27,9 @@ import ke_rules
 from ke_rules import InputRefused
 from ke_rules.ingest.xlsx_guard import MAX_CELLS, check_xlsx
 
-CORPUS = Path(__file__).parents[1] / "corpus"
-_spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
-assert _spec and _spec.loader
-M = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("make_corpus", M)
-_spec.loader.exec_module(M)
+from ..conftest import BASE_FINDINGS, make_corpus
 
-BASE_FINDINGS = ["KE-CHILD-RELATIVE:S-1", "KE-CONSENT:S-1", "KE-INVITE-LEAD:M-1", "KE-MEET-FREQ:G-1",
-                 "KE-REFERRAL-MISSING:S-1"]
+M = make_corpus()
 
 
 def _refused(data: bytes, name: str = "t.xlsx") -> str:
