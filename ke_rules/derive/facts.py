@@ -177,7 +177,7 @@ class _CaseKeys:
         return least[self.cases].view(dates.dtype)
 
 
-_NAT = np.datetime64("NaT").view(np.int64)
+_NAT = np.datetime64("NaT", "s").view(np.int64)
 
 
 def _join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

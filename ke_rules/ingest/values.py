@@ -263,7 +263,7 @@ _AMBIGUOUS = r"^\d{1,2}[./-]\d{1,2}[./-]\d{2}$|^\d{1,2}/\d{1,2}/\d{2,4}$|^\d{4}/
 
 def _parse_date(c: _Cells) -> tuple[np.ndarray, np.ndarray]:
     n = len(c.cells)
-    values = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    values = np.full(n, np.datetime64("NaT", "s"), dtype="datetime64[s]")
     years = np.full(n, np.nan)
     months = np.full(n, np.nan)
     days = np.full(n, np.nan)
@@ -470,6 +470,6 @@ def parse_column(raw: pd.Series, kind: str, enum: str | None = None) -> Parsed:
     if c.flagged:
         at = np.fromiter(c.flagged, dtype=np.int64, count=len(c.flagged))
         failure[at] = np.array(list(c.flagged.values()), dtype=object)
-        values[at] = np.datetime64("NaT") if values.dtype.kind == "M" else None
+        values[at] = np.datetime64("NaT", "s") if values.dtype.kind == "M" else None
     return Parsed(values=pd.Series(values, index=raw.index, dtype=_DTYPES.get(kind, object)), empty=c.empty,
                   failure=pd.Series(failure, index=raw.index, dtype=object), invisible=c.invisible)
