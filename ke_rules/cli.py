@@ -276,7 +276,7 @@ def _all_rules(ruleset_name: str) -> tuple[Ruleset, list[tuple[str, Rule | None,
 
 def _params_used(rule: Rule, params: dict[str, Any]) -> dict[str, Any]:
     """Parameters in force that the rule reads: ``params.NAME`` in its conditions or messages,
-    and the parameter each field it uses is derived with (fields.py)."""
+    and the parameters each field it uses is derived with (fields.py)."""
     import re
 
     from ke_rules.derive.fields import FIELDS
@@ -284,7 +284,7 @@ def _params_used(rule: Rule, params: dict[str, Any]) -> dict[str, Any]:
     spec = rule.spec
     catalogue = FIELDS[spec.subject]
     fields = set(rule.fields) | set(spec.evidence) | set(rule.template_fields)
-    names = {catalogue[f].param for f in fields if f in catalogue and catalogue[f].param}
+    names = {name for f in fields if f in catalogue for name in catalogue[f].params}
     texts = [spec.applies_to, spec.when, *(s.when for s in spec.severity_when), spec.message.nb, spec.message.en]
     names |= set(re.findall(r"\bparams\.(\w+)", " ".join(texts)))
     return {k: v for k, v in params.items() if k in names}

@@ -1,7 +1,11 @@
 """The field catalogue: every derived field a rule can use, per subject.
 
 Rules in a ruleset file speak only of these fields (and of ``params.NAME``); the
-fact derivation (``facts.py``) produces exactly these columns, which a test checks.
+fact derivation (``facts.py``, each subject's fields in ``case.py``, ``coordinator.py``,
+``group.py``, ``meeting.py``, ``ke.py``) produces exactly these columns, which a test checks.
+A new derived field is its column in the subject's module plus its row here, with
+``params`` naming every derivation parameter (``params.py``) its value depends on: a
+standalone ruleset whose rule uses the field must set them, and ``rules show`` lists them.
 Types: ``int``, ``bool`` (never empty), ``str``, ``date`` and ``list`` (evidence only:
 conditions compare the ``*_days``/count fields instead).
 """
@@ -21,7 +25,7 @@ class FieldInfo:
     type: FieldType
     nb: str
     en: str
-    param: str | None = None  # the parameter the derivation of this field depends on
+    params: tuple[str, ...] = ()  # every parameter the derivation of this field depends on
 
 
 F = FieldInfo
@@ -53,15 +57,15 @@ FIELDS: dict[str, dict[str, FieldInfo]] = {
         "uncovered_count": F("int", "Antall behov uten samtykke", "Needs without consent"),
         "active_assignments": F("int", "Koordinatoroppnevninger aktive på vurderingsdatoen", "Coordinator assignments active at the evaluation date"),
         "has_child_coordinator": F("bool", "Har aktiv barnekoordinator", "Has an active child coordinator"),
-        "qualifying_assignment": F("bool", "Har en aktiv oppnevning som startet minst fristen før vurderingsdatoen", "Has an active assignment started at least the grace period ago", "mapping_grace_days"),
-        "earliest_qualifying_assignment_start": F("date", "Tidligste start for en slik oppnevning", "Earliest start of such an assignment", "mapping_grace_days"),
+        "qualifying_assignment": F("bool", "Har en aktiv oppnevning som startet minst fristen før vurderingsdatoen", "Has an active assignment started at least the grace period ago", params=("mapping_grace_days",)),
+        "earliest_qualifying_assignment_start": F("date", "Tidligste start for en slik oppnevning", "Earliest start of such an assignment", params=("mapping_grace_days",)),
         "relatives_mapped": F("bool", "Barn som pårørende/søsken kartlagt senest på vurderingsdatoen", "Children as relatives/siblings mapped on or before the evaluation date"),
         "relatives_mapped_on": F("date", "Dato for kartlegging", "Date of the mapping"),
         "minor_children_siblings": F("int", "Mindreårige barn og søsken registrert som pårørende", "Minor children and siblings on file as relatives"),
-        "qualifying_services": F("list", "Aktive tjenester i koordineringskategoriene (distinkte navn)", "Active services in the coordination categories (distinct names)", "coordination_categories"),
-        "qualifying_service_count": F("int", "Antall slike tjenester", "Number of such services", "coordination_categories"),
-        "long_running_count": F("int", "Antall av dem som har vart minst long_term_days", "How many of them have run at least long_term_days", "long_term_days"),
-        "needs_coordination": F("bool", "Behov for koordinering etter regelen (≥ 2 langvarige, eller langvarig behov og ≥ 2)", "Needs coordination by the rule (≥ 2 long-running, or long-term need and ≥ 2)", "long_term_days"),
+        "qualifying_services": F("list", "Aktive tjenester i koordineringskategoriene (distinkte navn)", "Active services in the coordination categories (distinct names)", params=("coordination_categories",)),
+        "qualifying_service_count": F("int", "Antall slike tjenester", "Number of such services", params=("coordination_categories",)),
+        "long_running_count": F("int", "Antall av dem som har vart minst long_term_days", "How many of them have run at least long_term_days", params=("coordination_categories", "long_term_days")),
+        "needs_coordination": F("bool", "Behov for koordinering etter regelen (≥ 2 langvarige, eller langvarig behov og ≥ 2)", "Needs coordination by the rule (≥ 2 long-running, or long-term need and ≥ 2)", params=("coordination_categories", "long_term_days")),
         "has_referral": F("bool", "Melding til KE mottatt senest på vurderingsdatoen", "A notice to the KE received on or before the evaluation date"),
         "first_referral_on": F("date", "Første melding mottatt", "First notice received"),
         "days_since_first_referral": F("int", "Dager siden første melding", "Days since the first notice"),
@@ -69,8 +73,8 @@ FIELDS: dict[str, dict[str, FieldInfo]] = {
     "coordinator": {
         "coordinator_id": F("str", "Koordinatorens id", "Coordinator id"),
         "unit": F("str", "Tjenesteenhet", "Service unit"),
-        "active_cases": F("int", "Saker koordinatoren har på vurderingsdatoen", "Cases the coordinator carries at the evaluation date", "count_only_cases_with_ip"),
-        "limit": F("int", "Avtalt maksimum, ellers standardgrensen", "Agreed maximum, else the default limit", "max_cases_per_coordinator"),
+        "active_cases": F("int", "Saker koordinatoren har på vurderingsdatoen", "Cases the coordinator carries at the evaluation date", params=("count_only_cases_with_ip",)),
+        "limit": F("int", "Avtalt maksimum, ellers standardgrensen", "Agreed maximum, else the default limit", params=("max_cases_per_coordinator",)),
         "agreed_max_cases": F("int", "Avtalt maksimalt antall saker", "Agreed maximum number of cases"),
         "case_ids": F("list", "Sakene som telles", "The cases counted"),
         "active_assignments": F("int", "Aktive oppnevninger (alle saker i omfang)", "Active assignments (all in-scope cases)"),
@@ -82,7 +86,7 @@ FIELDS: dict[str, dict[str, FieldInfo]] = {
         "active": F("bool", "Aktiv på vurderingsdatoen", "Active at the evaluation date"),
         "established_on": F("date", "Opprettet", "Established"),
         "days_active": F("int", "min(365, dager siden opprettelse)", "min(365, days since established)"),
-        "required_meetings": F("int", "Påkrevde møter i vinduet", "Meetings required in the window", "min_group_meetings_per_year"),
+        "required_meetings": F("int", "Påkrevde møter i vinduet", "Meetings required in the window", params=("min_group_meetings_per_year",)),
         "held_meetings": F("int", "Avholdte ansvarsgruppemøter i vinduet, etter opprettelse", "Held responsibility-group meetings in the window, since established"),
         "window": F("str", "Vurderingsvinduet (D − 365, D]", "The review window (D − 365, D]"),
         "held_since_established": F("int", "Avholdte ansvarsgruppemøter fra opprettelse til vurderingsdatoen", "Held responsibility-group meetings from establishment to the evaluation date"),
@@ -132,9 +136,9 @@ def catalogue_markdown() -> str:
     ]
     for subject, fields in FIELDS.items():
         lines += [f"## {subject} (id: `{SUBJECT_ID[subject]}`)", "",
-                  "| field | type | bokmål | English | parameter |", "|---|---|---|---|---|"]
+                  "| field | type | bokmål | English | parameters |", "|---|---|---|---|---|"]
         for name, info in fields.items():
-            lines.append(f"| `{name}` | {info.type} | {info.nb} | {info.en} | {info.param or ''} |")
+            lines.append(f"| `{name}` | {info.type} | {info.nb} | {info.en} | {', '.join(info.params)} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -2,7 +2,7 @@
 
 A rule's condition names its parameters itself (``params.NAME``, checked when the
 condition compiles); a derived field such as ``limit`` or ``qualifying_services``
-reads one behind the scenes (``fields.FieldInfo.param``). This model is the one
+reads one behind the scenes (``fields.FieldInfo.params``). This model is the one
 place those derivation parameters are declared, so a ruleset that mistypes one, or
 a standalone ruleset (no ``extends:``) whose rules need one it does not set, is a
 :class:`~ke_rules.errors.RulesetError` with file and line instead of a crash in the

@@ -338,11 +338,13 @@ def _require_field_params(rule: Rule, params: dict[str, Any], path: Path, lines:
     catalogue = FIELDS[rule.subject]
     used = sorted(rule.fields | set(rule.spec.evidence) | rule.template_fields)
     for name in used:
-        needed = catalogue[name].param if name in catalogue else None
-        if needed and needed not in params:
+        missing = [p for p in (catalogue[name].params if name in catalogue else ()) if p not in params]
+        if missing:
+            needed = ", ".join(f"'{p}'" for p in missing)
+            what, it = ("the parameter", "it") if len(missing) == 1 else ("the parameters", "them")
             raise RulesetError(
-                f"{rule.id} uses the field '{name}', which is derived with the parameter '{needed}', and this "
-                f"ruleset does not set it. Add '{needed}' under 'params' (or 'extends: nasjonal').",
+                f"{rule.id} uses the field '{name}', which is derived with {what} {needed}, and this "
+                f"ruleset does not set {it}. Add {needed} under 'params' (or 'extends: nasjonal').",
                 file=str(path), line=_line_for(lines, ("rules", rule.id)))
 
 

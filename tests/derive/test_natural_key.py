@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ke_rules.derive.facts import _usual_natural_ranks, natural_key
+from ke_rules.derive.kit import natural_key
+from ke_rules.derive.kit import usual_natural_ranks as _usual_natural_ranks
 
 
 def general(text: str) -> tuple:

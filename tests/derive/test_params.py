@@ -11,7 +11,8 @@ import yaml
 
 import ke_rules
 from ke_rules import RulesetError
-from ke_rules.derive.params import DERIVATION_DEFAULTS, check_param
+from ke_rules.derive.fields import FIELDS
+from ke_rules.derive.params import DERIVATION_DEFAULTS, DerivationParams, check_param, with_defaults
 from ke_rules.rules.ruleset import _builtin_dir
 
 from ..conftest import write_json
@@ -53,12 +54,40 @@ def test_the_defaults_are_the_national_rulesets():
     ("case", "long_running_count >= 2", "long_term_days"),
     ("coordinator", "active_cases > limit", "count_only_cases_with_ip"),
     ("coordinator", "limit < 3", "max_cases_per_coordinator"),
+    ("case", "needs_coordination", "coordination_categories"),
 ])
 def test_a_standalone_ruleset_lacking_a_parameter_its_rule_needs_is_refused(tmp_path, subject, when, missing):
     path = _ruleset(tmp_path, subject, when, "")
     with pytest.raises(RulesetError) as err:
         ke_rules.load_ruleset(path)
     assert err.value.line == 5 and str(path) in str(err.value) and f"'{missing}'" in str(err.value)
+
+
+@pytest.mark.parametrize(("when", "given", "missing"), [
+    ("needs_coordination", "long_term_days: 90", "coordination_categories"),
+    ("needs_coordination", "coordination_categories: [helse]", "long_term_days"),
+    ("long_running_count >= 2", "long_term_days: 90", "coordination_categories"),
+])
+def test_every_parameter_a_field_depends_on_is_required(tmp_path, when, given, missing):
+    path = _ruleset(tmp_path, "case", when, given)
+    with pytest.raises(RulesetError) as err:
+        ke_rules.load_ruleset(path)
+    set_one = given.split(":")[0]
+    assert f"the parameter '{missing}'" in str(err.value) and f"'{set_one}'" not in str(err.value)
+
+
+def test_a_field_names_only_derivation_parameters():
+    for fields in FIELDS.values():
+        for info in fields.values():
+            assert isinstance(info.params, tuple) and set(info.params) <= set(DERIVATION_DEFAULTS)
+
+
+@pytest.mark.parametrize("per_year", [2, 2.0, 1.5, 12])
+def test_the_typed_parameters_keep_the_values_a_ruleset_gives(per_year):
+    p = DerivationParams.model_validate(with_defaults({"min_group_meetings_per_year": per_year}))
+    assert p.min_group_meetings_per_year == per_year and type(p.min_group_meetings_per_year) is type(per_year)
+    nasjonal = DerivationParams.model_validate(with_defaults(ke_rules.load_ruleset("nasjonal").params))
+    assert nasjonal.model_dump() == DERIVATION_DEFAULTS
 
 
 @pytest.mark.parametrize(("params", "line", "fragment"), [
