@@ -29,7 +29,7 @@ from tests.reference import reference_evaluate  # noqa: E402  (plain Python, no 
 
 
 def _vocabulary():
-    spec = importlib.util.spec_from_file_location("_ke_vocabulary", ROOT / "ke_rules" / "vocabulary.py")
+    spec = importlib.util.spec_from_file_location("_ke_vocabulary", ROOT / "ke_rules" / "ingest" / "vocabulary.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.SERVICE_CATEGORIES, module.normalise_name
