@@ -2,7 +2,7 @@
 
     python3 benchmarks/run.py [--sizes 1000,10000,100000] [--format json|csv|xlsx] [--ruleset nasjonal]
                               [--seed 1] [--as-of 2026-11-23] [--data DIR] [--no-peer] [--no-reference]
-                              [--json RESULTS.json] [--repeat N]
+                              [--no-bare] [--json RESULTS.json] [--repeat N]
 
 For each size the synthetic snapshot (``ke_rules.tools.synth``) is generated once and cached under
 ``benchmarks/data/`` (gitignored). Then, each in its own process, so that the peak RSS is
@@ -13,15 +13,23 @@ that process's alone (``os.wait4``):
 - ``benchmarks/duckdb_peer.py``: the same rules as hand-written DuckDB SQL;
 - ``benchmarks/reference_script.py``: tests/reference.py in plain Python over the json
   snapshot read with the stdlib json module (the issue's yardstick: ke-rules end to end
-  within 2x of it on 100,000 cases, in 1.5 GB).
+  within 2x of it on 100,000 cases, in 1.5 GB);
+- ``benchmarks/bare_script.py``: the rules as a capable analyst would script them (standard
+  library only, one pass per table, dicts keyed by case id): the fair plain-Python yardstick,
+  where the reference is the test oracle, written for obvious correctness rather than speed.
 
-With ``--repeat N`` the three programs take turns N times and the table shows each one's
+``--seed`` picks the synthetic snapshot (its cache file names the seed); every program reads
+that same snapshot.
+
+With ``--repeat N`` the programs take turns N times and the table shows each one's
 median run (the wall times of every run are printed under it and kept in --json): single
 runs on a shared two-core machine vary by 10 % or more, the reference's as much as ke-rules'.
 
-The findings (rule, subject, severity) and populations of the peers must equal ke-rules'
-(the reference has no KE-SYSTEM-MONTHLY; it is compared on its nine rules); a difference
-stops the run with exit code 1. The peers read the json snapshot when --format is xlsx.
+The findings (rule, subject, severity) and populations of the peers must equal ke-rules'.
+The plain-Python programs are compared on the rules both they and ke-rules' report have (the
+intersection of rule ids, printed per size): the reference and the bare script have no
+KE-SYSTEM-MONTHLY, and the bare script has the eight second-wave rules of rules.md, which
+ke-rules may not have yet. A difference makes the run exit with code 1. The peers read the json snapshot when --format is xlsx.
 """
 
 from __future__ import annotations
@@ -118,6 +126,14 @@ def peer_result(path: Path, rules: set[str] | None = None) -> tuple[set, dict]:
     return findings, populations
 
 
+def compare_shared(name: str, mine: tuple[set, dict], theirs: tuple[set, dict]) -> tuple[bool, list[str], list[str]]:
+    """Compare on the rules both reports have: (agree, the shared rule ids, the rules only the peer has)."""
+    shared = set(mine[1]) & set(theirs[1])
+    agree = compare(name, ({f for f in mine[0] if f[0] in shared}, {k: v for k, v in mine[1].items() if k in shared}),
+                    ({f for f in theirs[0] if f[0] in shared}, {k: v for k, v in theirs[1].items() if k in shared}))
+    return agree, sorted(shared), sorted(set(theirs[1]) - shared)
+
+
 def compare(name: str, mine: tuple[set, dict], theirs: tuple[set, dict]) -> bool:
     if mine == theirs:
         return True
@@ -130,7 +146,7 @@ def compare(name: str, mine: tuple[set, dict], theirs: tuple[set, dict]) -> bool
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Benchmark ke-rules against a DuckDB peer and a plain-Python reference.")
+    ap = argparse.ArgumentParser(description="Benchmark ke-rules against a DuckDB peer and two plain-Python programs.")
     ap.add_argument("--sizes", default="1000,10000,100000", help="comma-separated numbers of cases")
     ap.add_argument("--format", choices=["json", "csv", "xlsx"], default="json")
     ap.add_argument("--ruleset", default="nasjonal")
@@ -139,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=HERE / "data", help="cache of generated snapshots")
     ap.add_argument("--no-peer", action="store_true", help="skip the DuckDB peer")
     ap.add_argument("--no-reference", action="store_true", help="skip the plain-Python reference")
+    ap.add_argument("--no-bare", action="store_true", help="skip the bare plain-Python script")
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--repeat", type=int, default=1,
                     help="run the programs this many times, taking turns, and report each one's median run")
@@ -146,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     args.data.mkdir(parents=True, exist_ok=True)
     py = sys.executable
-    params, rules = ruleset_info(args.ruleset)
+    params, _rules = ruleset_info(args.ruleset)
     peer_fmt = "json" if args.format == "xlsx" else args.format
     results, agree_all = [], True
     with tempfile.TemporaryDirectory() as tmp_dir:
@@ -154,12 +171,12 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             print(f"{size:,} cases ({args.format}, {args.ruleset}):", file=sys.stderr)
             needed = {args.format} | ({peer_fmt} if not args.no_peer else set()) | (
-                {"json"} if not args.no_reference else set())
+                {"json"} if not (args.no_reference and args.no_bare) else set())
             paths = ensure_snapshot(args.data, size, args.seed, args.as_of, needed)
             report = tmp / f"report-{size}.json"
-            runs: dict[str, list[dict]] = {"ke_rules": [], "duckdb": [], "reference": []}
+            runs: dict[str, list[dict]] = {"ke_rules": [], "duckdb": [], "reference": [], "bare": []}
             row: dict = {"cases": size, "format": args.format, "ruleset": args.ruleset}
-            for _ in range(max(1, args.repeat)):  # taking turns, so a busy spell of the machine hits all three
+            for _ in range(max(1, args.repeat)):  # taking turns, so a busy spell of the machine hits them all
                 runs["ke_rules"].append(run_measured([py, "-c", KE_RULES, "check", str(paths[args.format]),
                                                       "--ruleset", args.ruleset, "--as-of", args.as_of.isoformat(),
                                                       "--timings", "--output", str(report)]))
@@ -178,12 +195,25 @@ def main(argv: list[str] | None = None) -> int:
                     runs["reference"].append(run_measured([py, str(HERE / "reference_script.py"), str(paths["json"]),
                                                            "--as-of", args.as_of.isoformat(),
                                                            "--params", json.dumps(params), "--output", str(out)]))
-                    ref = peer_result(out, set(rules))
-                    nine = set(ref[1])
-                    row["reference_agrees"] = row.get("reference_agrees", True) and compare(
-                        "reference",
-                        ({f for f in mine_f if f[0] in nine}, {k: v for k, v in mine_p.items() if k in nine}), ref)
+                    agrees, row["reference_rules"], _ = compare_shared(
+                        "reference", (mine_f, mine_p), peer_result(out))
+                    row["reference_agrees"] = row.get("reference_agrees", True) and agrees
                     agree_all &= row["reference_agrees"]
+                if not args.no_bare:
+                    out = tmp / f"bare-{size}.json"
+                    runs["bare"].append(run_measured([py, str(HERE / "bare_script.py"), str(paths["json"]),
+                                                      "--as-of", args.as_of.isoformat(),
+                                                      "--params", json.dumps(params), "--output", str(out)]))
+                    agrees, row["bare_rules"], row["bare_only_rules"] = compare_shared(
+                        "bare", (mine_f, mine_p), peer_result(out))
+                    row["bare_agrees"] = row.get("bare_agrees", True) and agrees
+                    agree_all &= row["bare_agrees"]
+            for name in ("reference", "bare"):
+                if f"{name}_rules" in row:
+                    only = row.get(f"{name}_only_rules")
+                    print(f"  {name} compared with ke-rules on {len(row[name + '_rules'])} rules"
+                          + (f"; not compared (not in ke-rules' report): {', '.join(only)}" if only else ""),
+                          file=sys.stderr)
             for name, measured in runs.items():
                 if measured:
                     row[name] = median_run(measured)
@@ -197,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
 def print_table(results: list[dict]) -> None:
     head = (f"{'cases':>8} {'rows':>9} {'load':>7} {'derive':>7} {'eval':>7} {'report':>7} {'wall s':>7} "
             f"{'RSS MB':>7} {'subj/s':>8} | {'duckdb s':>8} {'RSS MB':>7} {'ke/db':>6} | {'ref s':>7} "
-            f"{'RSS MB':>7} {'ke/ref':>6} | same")
+            f"{'RSS MB':>7} {'ke/ref':>6} | {'bare s':>7} {'RSS MB':>7} {'ke/bare':>7} | same")
     print(head)
     print("-" * len(head))
     for r in results:
@@ -216,14 +246,19 @@ def print_table(results: list[dict]) -> None:
             line += f" {rf['wall']:>7.2f} {rf['rss_mb']:>7.0f} {ke['wall'] / rf['wall']:>6.2f} |"
         else:
             line += f" {'-':>7} {'-':>7} {'-':>6} |"
-        same = [name for name in ("duckdb", "reference") if r.get(f"{name}_agrees")]
-        differ = [name for name in ("duckdb", "reference") if r.get(f"{name}_agrees") is False]
+        if "bare" in r:
+            br = r["bare"]
+            line += f" {br['wall']:>7.2f} {br['rss_mb']:>7.0f} {ke['wall'] / br['wall']:>7.2f} |"
+        else:
+            line += f" {'-':>7} {'-':>7} {'-':>7} |"
+        same = [name for name in ("duckdb", "reference", "bare") if r.get(f"{name}_agrees")]
+        differ = [name for name in ("duckdb", "reference", "bare") if r.get(f"{name}_agrees") is False]
         line += " " + (", ".join(same) or "-") + (f"; DIFFERS: {', '.join(differ)}" if differ else "")
         print(line)
         if len(ke.get("walls", [])) > 1:
             print("         wall s of each run: " + "; ".join(
                 f"{name} {', '.join(f'{w:.2f}' for w in r[name]['walls'])}"
-                for name in ("ke_rules", "duckdb", "reference") if name in r))
+                for name in ("ke_rules", "duckdb", "reference", "bare") if name in r))
 
 
 if __name__ == "__main__":
