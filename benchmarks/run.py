@@ -29,7 +29,8 @@ The findings (rule, subject, severity) and populations of the peers must equal k
 The plain-Python programs are compared on the rules both they and ke-rules' report have (the
 intersection of rule ids, printed per size): the reference and the bare script have no
 KE-SYSTEM-MONTHLY, and the bare script has the eight second-wave rules of rules.md, which
-ke-rules may not have yet. A difference makes the run exit with code 1. The peers read the json snapshot when --format is xlsx.
+ke-rules may not have yet. A difference makes the run exit with code 1. The peers read the json
+snapshot when --format is xlsx.
 """
 
 from __future__ import annotations
