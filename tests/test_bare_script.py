@@ -303,6 +303,8 @@ def test_coord_training(starts, trained, expected):
     (D, "1980-01-01", "2000-01-01", None, "not examined"),    # the child is grown up
     (D, "2008-11-23", None, None, "not examined"),            # 18 on D
     (D, "2008-11-24", None, None, "finding"),
+    (dt.date(2030, 2, 28), "2012-02-29", None, None, "finding"),       # born 29 February: 18 on 1 March
+    (dt.date(2030, 3, 1), "2012-02-29", None, None, "not examined"),
     (dt.date(2022, 7, 31), "2015-05-05", None, None, "not examined"),  # before the right came into force
     (dt.date(2022, 8, 1), "2015-05-05", None, None, "finding"),
 ])
