@@ -195,11 +195,13 @@ def _read(source: ReportSource, label: str, lang: str) -> Any:
             "('ke-rules check … --format json'), not xlsx, html or csv reports or input files.")) from None
 
 
-def _where(exc: ValidationError) -> str:
+def _where(exc: ValidationError, lang: str) -> str:
+    """The first thing wrong, as "mangler measures" / "findings.3.rule_id: Input should be a valid string"."""
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"]) or "(top)"
-    kind = "missing" if err["type"] == "missing" else err["msg"]
-    return f"{loc}: {kind}"
+    if err["type"] == "missing":
+        return _msg(lang, f"mangler {loc}", f"{loc} is missing")
+    return f"{loc}: {err['msg']}"
 
 
 def load_report(source: ReportSource, *, label: str = "report", lang: str = "nb") -> LoadedReport:
@@ -218,7 +220,7 @@ def load_report(source: ReportSource, *, label: str = "report", lang: str = "nb"
     try:
         parsed = _Report.model_validate(data)
     except ValidationError as exc:
-        raise ComparisonRefused(_msg(lang, f"{not_report} ({_where(exc)}).", f"{not_report} ({_where(exc)}).")) from None
+        raise ComparisonRefused(_msg(lang, f"{not_report} ({_where(exc, lang)}).", f"{not_report} ({_where(exc, lang)}).")) from None
     if parsed.tool is not None and parsed.tool.name != "ke-rules":
         raise ComparisonRefused(_msg(lang, f"{not_report}: den er laget av «{parsed.tool.name}».",
                                      f"{not_report}: it was made by '{parsed.tool.name}'."))
