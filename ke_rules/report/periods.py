@@ -220,7 +220,7 @@ def load_report(source: ReportSource, *, label: str = "report", lang: str = "nb"
     try:
         parsed = _Report.model_validate(data)
     except ValidationError as exc:
-        raise ComparisonRefused(_msg(lang, f"{not_report} ({_where(exc, lang)}).", f"{not_report} ({_where(exc, lang)}).")) from None
+        raise ComparisonRefused(f"{not_report} ({_where(exc, lang)}).") from None
     if parsed.tool is not None and parsed.tool.name != "ke-rules":
         raise ComparisonRefused(_msg(lang, f"{not_report}: den er laget av «{parsed.tool.name}».",
                                      f"{not_report}: it was made by '{parsed.tool.name}'."))

@@ -91,8 +91,8 @@ def _md(d: DiffReport) -> bytes:
     out += _table(head + [t["rate_change"]], rows, range(1, 8))
     for key in LISTS:
         items: list[DiffFinding] = getattr(d.findings, key)
-        out += ["", f"## {md_text(t[f'list_{key}'])} ({fmt_int(len(items), lang)})", "", f"*{md_text(t[f'what_{key}'])}*",
-                ""]
+        out += ["", f"## {md_text(t[f'list_{key}'])} ({fmt_int(len(items), lang)})", "",
+                f"*{md_text(t[f'what_{key}'])}*", ""]
         if not items:
             out.append(md_text(t["none_in_list"]))
             continue
