@@ -273,3 +273,21 @@ def test_an_identity_number_in_a_hand_edited_report_does_not_reach_the_diff():
     with zipfile.ZipFile(io.BytesIO(render_diff(out, "xlsx"))) as z:
         text = b"".join(z.read(n) for n in z.namelist())
     assert b"pasient" in text and fnr.encode() not in text
+
+
+def test_xlsx_has_a_summary_with_the_notes_first_the_rules_and_every_finding_once():
+    import openpyxl
+
+    d = ke_rules.diff(real("nasjonal", "2026-06-30"), real("lund", "2026-11-23"))
+    wb = openpyxl.load_workbook(io.BytesIO(render_diff(d, "xlsx")))
+    assert wb.sheetnames == ["Sammendrag", "Regler", "Funn"]
+    assert "ulike regelsett" in wb["Sammendrag"]["A2"].value
+    rules = [[c.value for c in r] for r in wb["Regler"].iter_rows(min_row=2)]
+    assert [r[0] for r in rules] == [m.rule_id for m in d.measures]
+    assert [r[7] for r in rules] == [None if m.rate_change is None else round(m.rate_change * 100, 2)
+                                     for m in d.measures]
+    found = [[c.value for c in r] for r in wb["Funn"].iter_rows(min_row=2)]
+    lists = d.findings
+    assert len(found) == sum(len(getattr(lists, k)) for k in ("new", "resolved", "persisting", "waived"))
+    assert [r[0] for r in found].count("Nye funn") == len(lists.new)
+    assert [r[0] for r in found].count("Lukkede funn") == len(lists.resolved)
