@@ -10,6 +10,7 @@ The data flow is load → derive facts → evaluate → report::
     >>> text = report.to_json()
 
 Each step is also public: :func:`load_snapshot`, :func:`load_ruleset`, :func:`evaluate`.
+Two periods' reports are compared with :func:`diff`, several with :func:`trend`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ from ke_rules.errors import EngineError, InputRefused, KeRulesError, RulesetErro
 if TYPE_CHECKING:
     from ke_rules.ingest.validate import Snapshot
     from ke_rules.pipeline import today_in_oslo
+    from ke_rules.report.diff import DiffReport, diff
     from ke_rules.report.models import Finding, InputProblem, Measure, Report
+    from ke_rules.report.periods import ComparisonRefused
+    from ke_rules.report.trend import TrendReport, trend
     from ke_rules.rules.ruleset import Rule, Ruleset, builtin_rulesets, load_ruleset
 
 # Imported on first use (PEP 562), so that `ke-rules --help` or `--version` does not load pandas:
@@ -34,6 +38,8 @@ _LAZY = {
     "Finding": "report.models", "InputProblem": "ingest.problems", "Measure": "report.models",
     "Report": "report.models", "today_in_oslo": "pipeline", "Rule": "rules.ruleset", "Ruleset": "rules.ruleset",
     "builtin_rulesets": "rules.ruleset", "load_ruleset": "rules.ruleset", "Snapshot": "ingest.validate",
+    "diff": "report.diff", "trend": "report.trend", "DiffReport": "report.diff", "TrendReport": "report.trend",
+    "ComparisonRefused": "report.periods",
 }
 
 
@@ -56,6 +62,8 @@ __all__ = [
     "builtin_rulesets",
     "evaluate",
     "check",
+    "diff",
+    "trend",
     "today_in_oslo",
     "Snapshot",
     "Ruleset",
@@ -64,7 +72,10 @@ __all__ = [
     "Finding",
     "Measure",
     "InputProblem",
+    "DiffReport",
+    "TrendReport",
     "KeRulesError",
+    "ComparisonRefused",
     "InputRefused",
     "RulesetError",
     "EngineError",

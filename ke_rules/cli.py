@@ -536,3 +536,86 @@ def synth(n_cases: int, seed: int, output: Path, as_of: str | None, input_warnin
     rows = sum(len(v) for v in snapshot.values())
     _say(f"ke-rules: wrote {output} ({n_cases} cases, {rows} rows, seed {seed}, as of {day.isoformat()}) "
          f"in {time.perf_counter() - started:.1f} s", err=True)
+
+
+_DIFF_FORMATS = ["json", "xlsx", "html", "md"]
+_TREND_FORMATS = ["json", "xlsx", "html"]
+
+
+def _write_comparison(render: Any, fmt: str | None, formats: list[str], output: Path | None,
+                      inputs: list[Path], notes: list[str]) -> None:
+    """Shared tail of ``diff`` and ``trend``: pick the format, refuse writing over an input, write atomically.
+
+    ``render(fmt)`` gives the bytes; the notes (rulesets differ, pseudonymisation unchecked)
+    go to stderr as well as to the top of the output, so a JSON reader sees them too.
+    """
+    from ke_rules.runtime.atomic import refuse_output_over_input, write_bytes_atomic
+
+    if fmt is None:
+        fmt = _SUFFIX_FORMAT.get(output.suffix.lower(), "json") if output else "json"
+        if fmt not in formats:
+            fmt = "json"
+    if output is not None:
+        try:
+            for source in inputs:
+                refuse_output_over_input(output, source)
+        except KeRulesError as exc:
+            _die(str(exc))
+        if not output.parent.is_dir():
+            _die(f"--output {output}: mappen {output.parent} finnes ikke (the folder does not exist).")
+    elif fmt == "xlsx" and sys.stdout.isatty():
+        _die("en xlsx-fil er binær og skrives ikke til terminalen; bruk --output fil.xlsx "
+             "(an xlsx file is binary and is not written to the terminal; use --output).")
+    try:
+        data = render(fmt)
+        if output:
+            write_bytes_atomic(output, data)
+        else:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+    except OSError as exc:
+        _die(f"kan ikke skrive en fil (cannot write a file): {exc}.")
+    for note in notes:
+        _say(f"ke-rules: {note}", err=True)
+
+
+@main.command()
+@click.argument("old", metavar="OLD", type=click.Path(path_type=Path))
+@click.argument("new", metavar="NEW", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(_DIFF_FORMATS), default=None,
+              help="Output format (default: from the --output suffix, else json).")
+@click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
+              help="Write the comparison here (default: standard output).")
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
+              help="Language of messages: bokmål or English.")
+def diff(old: Path, new: Path, fmt: str | None, output: Path | None, lang: str) -> None:
+    """Compare two JSON reports (OLD before NEW): new, resolved, persisting and waived findings, rates per rule."""
+    from ke_rules.report.diff import diff as compare
+    from ke_rules.report.render.diff_render import diff_notes, render_diff
+
+    try:
+        result = compare(old, new, lang=lang)
+    except KeRulesError as exc:
+        _die(str(exc))
+    _write_comparison(lambda f: render_diff(result, f), fmt, _DIFF_FORMATS, output, [old, new], diff_notes(result))
+
+
+@main.command()
+@click.argument("reports", metavar="REPORT...", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(_TREND_FORMATS), default=None,
+              help="Output format (default: from the --output suffix, else json).")
+@click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
+              help="Write the trend here (default: standard output).")
+@click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
+              help="Language of messages: bokmål or English.")
+def trend(reports: tuple[Path, ...], fmt: str | None, output: Path | None, lang: str) -> None:
+    """Each rule's population, findings and rates across two or more JSON reports, in date order."""
+    from ke_rules.report.render.trend_render import render_trend, trend_notes
+    from ke_rules.report.trend import trend as follow
+
+    try:
+        result = follow(list(reports), lang=lang)
+    except KeRulesError as exc:
+        _die(str(exc))
+    _write_comparison(lambda f: render_trend(result, f), fmt, _TREND_FORMATS, output, list(reports),
+                      trend_notes(result))
