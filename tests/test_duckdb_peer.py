@@ -58,3 +58,243 @@ def test_duckdb_peer_with_input_warnings_and_a_leap_day(tmp_path):
     mine = {(f.rule_id, f.subject_type.value, f.subject_id, f.severity) for f in report.findings}
     assert out["findings"] == mine, sorted(mine ^ out["findings"])[:10]
     assert out["populations"] == {m.rule_id: m.population for m in report.measures}
+
+
+# --------------------------------------------------------------------------- peer == oracle
+# The SQL peer and tests/reference.py are both written from rules.md alone; they check each
+# other on every hand-built scenario of the oracle's self-checks and on random snapshots built
+# here (not by ke_rules' generator), all seventeen rules, the second wave's edges included.
+
+import csv  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import sys  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tests"))
+import reference  # noqa: E402
+import test_reference_selfcheck as selfcheck  # noqa: E402
+
+SECOND_WAVE = ["KE-COORD-MISSING", "KE-CHILD-COORD", "KE-IP-EVAL", "KE-MINUTES", "KE-MEET-OVERDUE",
+               "KE-COORD-TRAINING", "KE-IP-CONTENT", "KE-SYSTEM-ROUTINES"]
+
+
+def _peer_evaluate(path: Path, as_of: dt.date, params: dict | None = None) -> dict:
+    """The peer on every rule the oracle knows, with the oracle's defaults and no service vocabulary
+    (the oracle takes an empty category as `annet`)."""
+    import duckdb
+
+    peer = _peer()
+    con = duckdb.connect()
+    con.execute("SET threads = 1")
+    try:
+        peer.load(con, path)
+        return peer.evaluate(con, as_of, {**reference.DEFAULT_PARAMS, **(params or {})},
+                             set(reference.RULE_IDS), {})
+    finally:
+        con.close()
+
+
+def _same(path: Path, snapshot: dict, as_of: dt.date, params: dict | None = None) -> dict:
+    ref = reference.reference_evaluate(snapshot, as_of, params)
+    out = _peer_evaluate(path, as_of, params)
+    assert out["findings"] == ref["findings"], sorted(out["findings"] ^ ref["findings"])[:10]
+    assert out["populations"] == ref["populations"]
+    return ref
+
+
+def _selfcheck_cases():
+    """Every test of test_reference_selfcheck.py, one per parameter set (the speed test aside)."""
+    for name, fn in sorted(vars(selfcheck).items()):
+        if not name.startswith("test_") or not callable(fn) or name == "test_empty_snapshot_and_speed":
+            continue
+        marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "parametrize"]
+        if not marks:
+            yield pytest.param(fn, {}, id=name)
+            continue
+        argnames, argvalues = marks[0].args[:2]
+        names = [a.strip() for a in argnames.split(",")] if isinstance(argnames, str) else list(argnames)
+        for i, values in enumerate(argvalues):
+            yield pytest.param(fn, dict(zip(names, values, strict=True)), id=f"{name}[{i}]")
+
+
+@pytest.mark.parametrize("scenario, kwargs", list(_selfcheck_cases()))
+def test_duckdb_peer_equals_the_oracle_at_every_selfcheck_scenario(scenario, kwargs, monkeypatch, tmp_path):
+    calls = []
+
+    def both(snapshot, as_of, params=None):
+        path = tmp_path / f"s{len(calls)}.json"
+        path.write_text(json.dumps(snapshot, default=str), encoding="utf-8")
+        calls.append(path)
+        return _same(path, snapshot, as_of, params)
+
+    monkeypatch.setattr(selfcheck, "reference_evaluate", both)
+    scenario(**kwargs)
+    assert calls  # the scenario went through both implementations
+
+
+# offsets in days before D on both sides of every boundary of rules.md (negative: after D)
+_OFFSETS = [-40, -15, -14, -13, -1, 0, 1, 13, 14, 15, 29, 30, 31, 60, 89, 90, 91, 182, 183, 200,
+            364, 365, 366, 367, 400, 500, 730, 731, 800, 1200]
+_TASKS = ["plan", "brukermedvirkning", "oversikt", "meldinger", "rutiner_ip", "oppnevning",
+          "kompetanse", "opplaering", "samarbeid", "familieperspektiv", "informasjon", "interne_meldinger"]
+_ITEMS = reference.IP_REVIEW_ITEMS
+
+
+def random_snapshot(n_cases: int, seed: int, as_of: dt.date, routines: bool = True) -> dict:
+    """A clean random snapshot (every end on or after its start, every reference resolvable), dense
+    around the boundaries of rules.md relative to as_of, with ip_reviews and ke_routines."""
+    rnd = random.Random(seed)
+
+    def day(offset):
+        return as_of - dt.timedelta(days=offset)
+
+    def off():
+        return rnd.choice(_OFFSETS)
+
+    def maybe(p, value):
+        return value if rnd.random() < p else None
+
+    def later(start):  # an end on or after start
+        return start + dt.timedelta(days=rnd.choice([0, 1, 30, 200, 400, 800]))
+
+    def flag(p_true=0.8):
+        return rnd.choices([True, False, None], [p_true, (1 - p_true) / 2, (1 - p_true) / 2])[0]
+
+    def iso(d):
+        return None if d is None else d.isoformat()
+
+    n_coord = max(2, n_cases // 4)
+    snap = {t: [] for t in ("cases", "services", "coordinators", "assignments", "groups", "meetings",
+                            "consents", "relatives", "referrals", "ip_reviews", "ke_routines")}
+    for k in range(n_coord):
+        snap["coordinators"].append({"coordinator_id": f"k{k}", "name": f"Koordinator {k}",
+                                     "trained_on": iso(maybe(0.6, day(off()))),
+                                     "agreed_max_cases": maybe(0.2, rnd.randint(0, 6))})
+    for i in range(n_cases):
+        cid = f"c{i}"
+        birth = rnd.choice([
+            None, day(rnd.randint(0, 90 * 365)), day(rnd.randint(-200, -1)),
+            as_of.replace(year=as_of.year - 18) if (as_of.month, as_of.day) != (2, 29) else dt.date(as_of.year - 18, 3, 1),
+            day(rnd.randint(0, 17 * 365))])
+        opened = rnd.choice([None, day(off()), day(off()), day(rnd.choice([-30, -1]))])
+        closed = rnd.choice([None, None, None, later(opened) if opened else day(rnd.choice([1, 0, -5]))])
+        ip_start = maybe(0.6, day(off()))
+        ip_end = maybe(0.2, later(ip_start)) if ip_start else None
+        snap["cases"].append({
+            "case_id": cid, "municipality": "3424", "birth_date": iso(birth), "opened_on": iso(opened),
+            "closed_on": iso(closed), "wants_coordinator": flag(0.5), "long_term_need": flag(0.5),
+            "ip_started_on": iso(ip_start), "ip_ended_on": iso(ip_end),
+            "ip_last_evaluated_on": iso(maybe(0.5, day(off()))),
+            "relatives_mapped_on": iso(maybe(0.5, day(off()))),
+            "child_coordinator_eligible": flag(0.5), "unit": rnd.choice([None, "Nord", "Sør"])})
+        for _ in range(rnd.randint(0, 2)):
+            start = day(rnd.choice(_OFFSETS[3:]))
+            snap["assignments"].append({"case_id": cid, "coordinator_id": f"k{rnd.randrange(n_coord)}",
+                                        "role": rnd.choice([None, "koordinator", "barnekoordinator"]),
+                                        "start_date": iso(start), "end_date": iso(maybe(0.3, later(start)))})
+        for j in range(rnd.choice([0, 0, 1, 1, 2])):
+            est = day(off())
+            snap["groups"].append({"group_id": f"{cid}g{j}", "case_id": cid, "established_on": iso(est),
+                                   "dissolved_on": iso(maybe(0.2, later(est)))})
+        for j in range(rnd.randint(0, 7)):
+            date = day(rnd.choice(_OFFSETS))
+            snap["meetings"].append({
+                "meeting_id": f"{cid}m{j}", "case_id": cid,
+                "kind": rnd.choice([None, "ansvarsgruppe", "ansvarsgruppe", "evaluering", "samarbeidsmote",
+                                    "oppstart", "annet"]),
+                "meeting_date": iso(date),
+                "status": rnd.choice([None, None, "held", "planned", "cancelled"]),
+                "invitation_sent_on": iso(maybe(0.7, date - dt.timedelta(days=rnd.choice([13, 14, 15, 30])))),
+                "invitation_has_subject": flag(), "invitation_has_participants": flag(),
+                "invitation_has_time_place": flag(), "invitation_has_agenda": flag(),
+                "minutes_sent_on": iso(maybe(0.7, date + dt.timedelta(days=rnd.choice([-2, 0, 13, 14, 15, 40])))),
+                "next_meeting_on": iso(maybe(0.6, date + dt.timedelta(days=rnd.choice([-3, 30, 60, 90, 180]))))})
+        for _ in range(rnd.randint(0, 2)):
+            given = day(off())
+            snap["consents"].append({"case_id": cid, "scope": rnd.choice(
+                ["ip", "ansvarsgruppe", "samarbeidsmote", "informasjonsdeling", "alle"]),
+                "given_on": iso(given), "withdrawn_on": iso(maybe(0.3, later(given)))})
+        for _ in range(rnd.randint(0, 2)):
+            snap["relatives"].append({"case_id": cid, "relation": rnd.choice(["barn", "sosken", "forelder",
+                                                                              "partner", "annet"]),
+                                      "birth_date": iso(rnd.choice([None, day(rnd.randint(-100, 40 * 365))]))})
+        for _ in range(rnd.choice([0, 0, 1, 2])):
+            snap["referrals"].append({"case_id": cid, "received_on": iso(day(off())), "source": "bruker"})
+        for _ in range(rnd.randint(0, 3)):
+            start = day(rnd.choice(_OFFSETS[3:]))
+            snap["services"].append({"case_id": cid, "service": rnd.choice(["Hjemmesykepleie", "BUP ",
+                                                                           "avlastning", "fysioterapi"]),
+                                     "category": rnd.choice(["helse", "omsorg", "spesialist", "fastlege", "nav"]),
+                                     "start_date": iso(start), "end_date": iso(maybe(0.3, later(start)))})
+        if ip_start is not None:
+            for _ in range(rnd.choice([0, 1, 2, 3])):
+                reviewed = rnd.choice([ip_start, ip_start - dt.timedelta(days=1), ip_start + dt.timedelta(days=20),
+                                       day(rnd.choice([-1, 0, 30]))])
+                snap["ip_reviews"].append({"case_id": cid, "reviewed_on": iso(reviewed), "reviewer": "KE",
+                                           **{item: flag(0.9) for item in _ITEMS}})
+    if routines:
+        for _ in range(rnd.randint(4, 14)):
+            snap["ke_routines"].append({"task": rnd.choice(_TASKS), "title": "Rutine",
+                                        "last_revised_on": iso(rnd.choice([None, day(-1), day(0), day(729),
+                                                                           day(730), day(731), day(100)])),
+                                        "in_quality_system": flag(0.7)})
+    return snap
+
+
+def write_csv_folder(snapshot: dict, folder: Path) -> None:
+    """One UTF-8 .csv per table, canonical header, dates ISO, yes/no as ja/nei, empty for none."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, cols in _peer().COLUMNS.items():
+        with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(cols)
+            for row in snapshot.get(table) or []:
+                w.writerow(["" if (v := row.get(c)) is None else {True: "ja", False: "nei"}.get(v, v)
+                            if isinstance(v, bool) else v for c in cols])
+
+
+@pytest.mark.parametrize("as_of, seed, params", [
+    (dt.date(2025, 6, 15), 1, None),
+    (dt.date(2022, 7, 31), 2, None),  # the day before the barnekoordinator right
+    (dt.date(2022, 8, 1), 2, None),
+    (dt.date(2028, 2, 29), 3, None),
+    (dt.date(2025, 6, 15), 4, {"appointment_grace_days": 13, "ip_evaluation_days": 90, "minutes_days": 0,
+                               "overdue_grace_days": 0, "training_grace_days": 365,
+                               "routine_review_months": 7, "required_routines": ["plan", "meldinger"],
+                               "count_only_cases_with_ip": True}),
+])
+def test_duckdb_peer_equals_the_oracle_on_a_random_snapshot(as_of, seed, params, tmp_path):
+    snapshot = random_snapshot(1_500, seed, as_of)
+    (tmp_path / "r.json").write_text(json.dumps(snapshot), encoding="utf-8")
+    write_csv_folder(snapshot, tmp_path / "csv")
+    for path in (tmp_path / "r.json", tmp_path / "csv"):
+        ref = _same(path, snapshot, as_of, params)
+    # a meaningful comparison: every second-wave rule examines subjects, finds some, clears some
+    fired = {f[0] for f in ref["findings"]}
+    for rule in SECOND_WAVE:
+        if rule == "KE-CHILD-COORD" and as_of < dt.date(2022, 8, 1):
+            assert ref["populations"][rule] == 0
+            continue
+        assert rule in fired, rule
+        if rule != "KE-SYSTEM-ROUTINES":  # a handful of routines may all be flagged
+            assert ref["populations"][rule] > sum(1 for f in ref["findings"] if f[0] == rule), rule
+
+
+def test_duckdb_peer_equals_the_oracle_without_ke_routines(tmp_path):
+    as_of = dt.date(2025, 6, 15)
+    snapshot = random_snapshot(300, 9, as_of, routines=False)
+    (tmp_path / "r.json").write_text(json.dumps(snapshot), encoding="utf-8")
+    ref = _same(tmp_path / "r.json", snapshot, as_of)
+    assert ref["populations"]["KE-SYSTEM-ROUTINES"] == 0
+
+
+def test_duckdb_peer_equals_the_oracle_on_synthetic_data(snapshot_files):
+    """ke_rules' generator, all seventeen rules of the oracle (json and the csv folder)."""
+    from ke_rules.ingest.vocabulary import SERVICE_CATEGORIES, normalise_name
+
+    snapshot = json.loads(snapshot_files[0].read_text(encoding="utf-8"))
+    for row in snapshot.get("services") or []:  # the oracle gets the categories the vocabulary infers
+        if not row.get("category"):
+            row["category"] = SERVICE_CATEGORIES.get(normalise_name(row["service"]), "annet")
+    for path in snapshot_files:
+        _same(path, snapshot, D)
