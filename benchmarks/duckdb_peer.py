@@ -158,7 +158,8 @@ def _sql(as_of: dt.date, p: dict, vocabulary: dict[str, str], rules: set[str]) -
              dte(s.start_date) start_date, dte(s.end_date) end_date
            FROM raw_services s LEFT JOIN vocab v ON v.name = norm(s.service)""",
         """CREATE OR REPLACE TABLE coordinators AS SELECT txt(coordinator_id) coordinator_id,
-             dte(trained_on) trained_on, TRY_CAST(TRY_CAST(txt(agreed_max_cases) AS DOUBLE) AS BIGINT) agreed_max_cases FROM raw_coordinators""",
+             dte(trained_on) trained_on,
+             TRY_CAST(TRY_CAST(txt(agreed_max_cases) AS DOUBLE) AS BIGINT) agreed_max_cases FROM raw_coordinators""",
         """CREATE OR REPLACE TABLE assignments AS SELECT txt(case_id) case_id, txt(coordinator_id) coordinator_id,
              COALESCE(enm(role), 'koordinator') role, dte(start_date) start_date, dte(end_date) end_date
            FROM raw_assignments""",

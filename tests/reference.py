@@ -491,8 +491,8 @@ def reference_evaluate(snapshot: dict[str, list[dict]], as_of: datetime.date,
         wants = case.get("wants_coordinator")
         if not (wants is True or (wants is None and ip_active(case, D))):
             continue  # a recorded "nei" is a declined offer
-        R = reference_date(case_id)
-        if R is None or R > appointment_cutoff:
+        ref_date = reference_date(case_id)
+        if ref_date is None or ref_date > appointment_cutoff:
             continue
         populations["KE-COORD-MISSING"] += 1
         if not active_assignments(case_id):
@@ -506,8 +506,8 @@ def reference_evaluate(snapshot: dict[str, list[dict]], as_of: datetime.date,
             if not (is_true(case.get("child_coordinator_eligible"))
                     and is_true(case.get("wants_coordinator"))):
                 continue
-            R = reference_date(case_id)
-            if R is None or R > appointment_cutoff:
+            ref_date = reference_date(case_id)
+            if ref_date is None or ref_date > appointment_cutoff:
                 continue
             has_child = minor_or_unborn(case.get("birth_date"), D) or any(
                 r.get("relation") == "barn" and minor_or_unborn(r.get("birth_date"), D)
@@ -563,12 +563,12 @@ def reference_evaluate(snapshot: dict[str, list[dict]], as_of: datetime.date,
                   if est <= date <= D and to_date(m.get("next_meeting_on")) is not None]
         if not agreed:
             continue
-        M = max(date for date, _ in agreed)
-        N = max(nxt for date, nxt in agreed if date == M)
-        if not N < overdue_cutoff:
-            continue
+        last_meeting = max(date for date, _ in agreed)  # M
+        agreed_next = max(nxt for date, nxt in agreed if date == last_meeting)  # N
+        if agreed_next >= overdue_cutoff:
+            continue  # examined only when N < D - overdue_grace_days
         populations["KE-MEET-OVERDUE"] += 1
-        if not any(M < date <= D for date, _ in held):
+        if not any(last_meeting < date <= D for date, _ in held):
             add("KE-MEET-OVERDUE", "group", g["group_id"])
 
     # ======================================================================
