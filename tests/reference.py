@@ -14,6 +14,10 @@ None/absent; enumerations are canonical lowercase values.
 Output of reference_evaluate():
     {"findings": set of (rule_id, subject_type, subject_id, severity),
      "populations": {rule_id: population size per the rules.md table}}
+for the nine core and companion rules and the eight of the second wave (subject types
+case, group, meeting, coordinator and routine; a routine's subject_id is its task key).
+KE-SYSTEM-MONTHLY is not part of the oracle. Rows of one table keep their order: where
+rules.md says "on ties the later row", later means later in the table's list.
 """
 
 from __future__ import annotations
@@ -31,6 +35,14 @@ DEFAULT_PARAMS = {
     "mapping_grace_days": 30,
     "coordination_categories": ["helse", "omsorg", "spesialist"],
     "long_term_days": 90,
+    # second wave (rules.md, "The KE's further duties")
+    "appointment_grace_days": 30,
+    "ip_evaluation_days": 365,
+    "minutes_days": 14,
+    "overdue_grace_days": 14,
+    "training_grace_days": 90,
+    "required_routines": ["meldinger", "rutiner_ip", "oppnevning", "opplaering"],
+    "routine_review_months": 24,
 }
 
 RULE_IDS = [
@@ -43,6 +55,14 @@ RULE_IDS = [
     "KE-INVITE-CONTENT",
     "KE-MEET-NEXT",
     "KE-CONSENT-MEETING",
+    "KE-COORD-MISSING",
+    "KE-CHILD-COORD",
+    "KE-IP-EVAL",
+    "KE-MINUTES",
+    "KE-MEET-OVERDUE",
+    "KE-COORD-TRAINING",
+    "KE-IP-CONTENT",
+    "KE-SYSTEM-ROUTINES",
 ]
 
 SEVERITY = {
@@ -55,7 +75,26 @@ SEVERITY = {
     "KE-INVITE-CONTENT": "low",
     "KE-MEET-NEXT": "low",
     "KE-CONSENT-MEETING": "high",
+    "KE-COORD-MISSING": "high",
+    "KE-CHILD-COORD": "high",
+    "KE-IP-EVAL": "medium",
+    "KE-MINUTES": "low",
+    "KE-MEET-OVERDUE": "low",
+    "KE-COORD-TRAINING": "medium",
+    "KE-IP-CONTENT": "medium",
+    "KE-SYSTEM-ROUTINES": "medium",
 }
+
+# The barnekoordinator right (pbrl § 2-5 c) is in force from this day: KE-CHILD-COORD
+# examines nothing at an earlier D.
+CHILD_COORDINATOR_IN_FORCE = datetime.date(2022, 8, 1)
+
+# The nine checklist items of ip_reviews, in the table's column order (input-contract.md).
+IP_REVIEW_ITEMS = ["goals", "participants", "coordinator", "contributions", "measures",
+                   "implementation", "period", "consent", "cooperation"]
+
+# A month of routine_review_months is 30.4375 days (365.25 / 12), exactly.
+DAYS_PER_MONTH = Fraction("30.4375")
 
 # Categories that never qualify for KE-REFERRAL-MISSING, whatever the parameter says.
 NEVER_QUALIFYING_CATEGORIES = {"fastlege", "helsesykepleier"}
@@ -166,6 +205,24 @@ def is_true(value):
     return value is True
 
 
+def minor_or_unborn(birth_value, D):
+    """KE-CHILD-COORD's child: a minor at D, or not yet born (birth_date > D)."""
+    birth = to_date(birth_value)
+    if birth is None:
+        return False
+    return birth > D or is_minor(birth, D)
+
+
+def days_in_months(months):
+    """floor(30.4375 x months): the routine review limit in whole days, computed exactly."""
+    return math.floor(DAYS_PER_MONTH * Fraction(repr(months)))
+
+
+def assignment_role(assignment):
+    role = assignment.get("role")
+    return "koordinator" if is_empty(role) else role
+
+
 # ---------------------------------------------------------------------------
 # the evaluation
 # ---------------------------------------------------------------------------
@@ -201,6 +258,7 @@ def reference_evaluate(snapshot: dict[str, list[dict]], as_of: datetime.date,
     consents = by_case("consents")
     relatives = by_case("relatives")
     referrals = by_case("referrals")
+    ip_reviews = by_case("ip_reviews")
 
     coordinators = {c["coordinator_id"]: c for c in rows("coordinators")}
 
@@ -397,5 +455,184 @@ def reference_evaluate(snapshot: dict[str, list[dict]], as_of: datetime.date,
             if not any(covered(case_consents, s, date)
                        for s in ("samarbeidsmote", "informasjonsdeling", "alle")):
                 add("KE-CONSENT-MEETING", "meeting", m["meeting_id"])
+
+    # ======================================================================
+    # second wave: shared definitions
+    # ======================================================================
+    def reference_date(case_id):
+        """R(c): earliest referrals.received_on <= D, else opened_on (<= D), else None."""
+        received = [d for r in referrals.get(case_id, [])
+                    if (d := to_date(r.get("received_on"))) is not None and d <= D]
+        if received:
+            return min(received)
+        opened = to_date(cases[case_id].get("opened_on"))
+        if opened is not None and opened <= D:
+            return opened
+        return None
+
+    def active_assignments(case_id):
+        return [a for a in assignments.get(case_id, [])
+                if active_at(to_date(a.get("start_date")), to_date(a.get("end_date")), D)]
+
+    def held_ansvarsgruppe(case_id):
+        """(date, meeting) of the case's held ansvarsgruppe meetings (effective held => date <= D)."""
+        out = []
+        for m in meetings.get(case_id, []):
+            if meeting_kind(m) == "ansvarsgruppe" and effective_status(m, D) == "held":
+                out.append((to_date(m.get("meeting_date")), m))
+        return out
+
+    appointment_cutoff = D - datetime.timedelta(days=p["appointment_grace_days"])
+
+    # ======================================================================
+    # KE-COORD-MISSING (subject: case)
+    # ======================================================================
+    for case_id, case in cases.items():
+        wants = case.get("wants_coordinator")
+        if not (wants is True or (wants is None and ip_active(case, D))):
+            continue  # a recorded "nei" is a declined offer
+        ref_date = reference_date(case_id)
+        if ref_date is None or ref_date > appointment_cutoff:
+            continue
+        populations["KE-COORD-MISSING"] += 1
+        if not active_assignments(case_id):
+            add("KE-COORD-MISSING", "case", case_id)
+
+    # ======================================================================
+    # KE-CHILD-COORD (subject: case)
+    # ======================================================================
+    if D >= CHILD_COORDINATOR_IN_FORCE:
+        for case_id, case in cases.items():
+            if not (is_true(case.get("child_coordinator_eligible"))
+                    and is_true(case.get("wants_coordinator"))):
+                continue
+            ref_date = reference_date(case_id)
+            if ref_date is None or ref_date > appointment_cutoff:
+                continue
+            has_child = minor_or_unborn(case.get("birth_date"), D) or any(
+                r.get("relation") == "barn" and minor_or_unborn(r.get("birth_date"), D)
+                for r in relatives.get(case_id, []))
+            if not has_child:
+                continue
+            populations["KE-CHILD-COORD"] += 1
+            if not any(assignment_role(a) == "barnekoordinator"
+                       for a in active_assignments(case_id)):
+                add("KE-CHILD-COORD", "case", case_id)
+
+    # ======================================================================
+    # KE-IP-EVAL (subject: case)
+    # ======================================================================
+    for case_id, case in cases.items():
+        if not ip_active(case, D):
+            continue
+        if (D - to_date(case.get("ip_started_on"))).days <= p["ip_evaluation_days"]:
+            continue
+        populations["KE-IP-EVAL"] += 1
+        evaluations = []
+        last = to_date(case.get("ip_last_evaluated_on"))
+        if last is not None and last <= D:  # after D: an input problem, ignored
+            evaluations.append(last)
+        for m in meetings.get(case_id, []):
+            date = to_date(m.get("meeting_date"))
+            if meeting_kind(m) == "evaluering" and effective_status(m, D) == "held" and date <= D:
+                evaluations.append(date)
+        E = max(evaluations) if evaluations else None
+        if E is None or (D - E).days > p["ip_evaluation_days"]:
+            add("KE-IP-EVAL", "case", case_id)
+
+    # ======================================================================
+    # KE-MINUTES (subject: meeting)
+    # ======================================================================
+    minutes_cutoff = D - datetime.timedelta(days=p["minutes_days"])
+    for case_id in meetings:
+        for date, m in held_ansvarsgruppe(case_id):
+            if not in_window(date, D) or date > minutes_cutoff:
+                continue
+            populations["KE-MINUTES"] += 1
+            sent = to_date(m.get("minutes_sent_on"))
+            if sent is None or (sent - date).days > p["minutes_days"]:
+                add("KE-MINUTES", "meeting", m["meeting_id"])
+
+    # ======================================================================
+    # KE-MEET-OVERDUE (subject: group)
+    # ======================================================================
+    overdue_cutoff = D - datetime.timedelta(days=p["overdue_grace_days"])
+    for g, est in active_groups:
+        held = held_ansvarsgruppe(g["case_id"])
+        agreed = [(date, to_date(m.get("next_meeting_on"))) for date, m in held
+                  if est <= date <= D and to_date(m.get("next_meeting_on")) is not None]
+        if not agreed:
+            continue
+        last_meeting = max(date for date, _ in agreed)  # M
+        agreed_next = max(nxt for date, nxt in agreed if date == last_meeting)  # N
+        if agreed_next >= overdue_cutoff:
+            continue  # examined only when N < D - overdue_grace_days
+        populations["KE-MEET-OVERDUE"] += 1
+        if not any(last_meeting < date <= D for date, _ in held):
+            add("KE-MEET-OVERDUE", "group", g["group_id"])
+
+    # ======================================================================
+    # KE-COORD-TRAINING (subject: coordinator)
+    # ======================================================================
+    earliest = {}  # coordinator_id -> earliest start of an assignment active at D (in-scope case)
+    for case_id in assignments:
+        for a in active_assignments(case_id):
+            start = to_date(a.get("start_date"))
+            k = a["coordinator_id"]
+            earliest[k] = start if k not in earliest else min(earliest[k], start)
+    training_cutoff = D - datetime.timedelta(days=p["training_grace_days"])
+    for coord_id, start in earliest.items():
+        if start > training_cutoff:
+            continue
+        populations["KE-COORD-TRAINING"] += 1
+        trained = to_date(coordinators.get(coord_id, {}).get("trained_on"))
+        if trained is None or trained > D:
+            add("KE-COORD-TRAINING", "coordinator", coord_id)
+
+    # ======================================================================
+    # KE-IP-CONTENT (subject: case)
+    # ======================================================================
+    for case_id, case in cases.items():
+        if not ip_active(case, D):
+            continue
+        started = to_date(case.get("ip_started_on"))
+        latest = None  # (reviewed_on, review); a later row wins a tie
+        for r in ip_reviews.get(case_id, []):
+            reviewed = to_date(r.get("reviewed_on"))
+            if reviewed is None or not started <= reviewed <= D:
+                continue  # a review of an earlier plan, or one after D, does not count
+            if latest is None or reviewed >= latest[0]:
+                latest = (reviewed, r)
+        if latest is None:
+            continue
+        populations["KE-IP-CONTENT"] += 1
+        if not all(is_true(latest[1].get(item)) for item in IP_REVIEW_ITEMS):
+            add("KE-IP-CONTENT", "case", case_id)
+
+    # ======================================================================
+    # KE-SYSTEM-ROUTINES (subject: routine)
+    # ======================================================================
+    routines = rows("ke_routines")
+    if routines:
+        limit_days = days_in_months(p["routine_review_months"])
+        for task in p["required_routines"]:
+            populations["KE-SYSTEM-ROUTINES"] += 1
+            latest = None  # (sort key, row); empty (or after D) sorts first, a later row wins a tie
+            for row in routines:
+                if row.get("task") != task:
+                    continue
+                revised = to_date(row.get("last_revised_on"))
+                if revised is not None and revised > D:
+                    revised = None  # an input problem: taken as empty
+                key = (0, datetime.date.min) if revised is None else (1, revised)
+                if latest is None or key >= latest[0]:
+                    latest = (key, row, revised)
+            if latest is None:
+                add("KE-SYSTEM-ROUTINES", "routine", task)  # problems: [mangler]
+                continue
+            _, row, revised = latest
+            stale = revised is None or (D - revised).days > limit_days
+            if stale or not is_true(row.get("in_quality_system")):
+                add("KE-SYSTEM-ROUTINES", "routine", task)
 
     return {"findings": findings, "populations": populations}
