@@ -15,6 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from ke_rules.report.models import CoordinatorLoad, Measure
 from ke_rules.report.render import FORMATS, render, xlsx_render
+from ke_rules.report.render.avvik_render import avvik_id
 from ke_rules.report.render.labels import TEXT
 
 from .conftest import csv_pairs, csv_rows, html_finding_rows, html_pairs, json_pairs, md_cells, md_pairs, xlsx_pairs
@@ -33,8 +34,8 @@ def test_json_is_the_contract(demo_nb):
 
 
 def test_unknown_format_is_refused(demo_nb):
-    with pytest.raises(ValueError, match="json, csv, xlsx, html, md"):
-        render(demo_nb, "pdf")
+    with pytest.raises(ValueError, match="json, csv, xlsx, html, md, pdf, avvik"):
+        render(demo_nb, "docx")
 
 
 @pytest.mark.parametrize("lang", ["nb", "en"])
@@ -44,14 +45,17 @@ def test_every_format_carries_every_finding(request, ruleset, lang, with_ruleset
     rs = ruleset if with_ruleset else None
     expected = json_pairs(report)
     assert len(expected) == len(report.findings) == 24
+    ids = {(f.rule_id, avvik_id(f.rule_id, f.subject_id)): (f.rule_id, f.subject_id) for f in report.findings}
     got = {
         "json": [(f["rule_id"], f["subject_id"]) for f in json.loads(render(report, "json"))["findings"]],
         "csv": csv_pairs(render(report, "csv", ruleset=rs)),
         "xlsx": xlsx_pairs(render(report, "xlsx", ruleset=rs), SHEETS[lang][1]),
         "md": md_pairs(render(report, "md", ruleset=rs).decode("utf-8")),
         "html": html_pairs(render(report, "html", ruleset=rs).decode("utf-8")),
+        # avvik: open findings only (all of the demo's), keyed by avvik_id = sha256("rule_id|subject_id")[:16]
+        "avvik": [ids[(r[3], r[0])] for r in csv_rows(render(report, "avvik", ruleset=rs), ";")[1:]],
     }
-    assert set(got) == set(FORMATS)
+    assert set(got) | {"pdf"} == set(FORMATS)  # pdf needs a browser: tests/report/render/test_pdf.py
     for fmt, pairs in got.items():
         assert len(pairs) == len(report.findings), fmt
         assert set(pairs) == expected, fmt
