@@ -10,7 +10,7 @@ import pytest
 
 import ke_rules
 from ke_rules.report.units import clean_unit, subject_units
-from tests.snapshot_builder import D, UNSET, Snap
+from tests.snapshot_builder import UNSET, D, Snap
 
 # (id, case unit, coordinators [(id, unit)], assignments [(coordinator, start, end)], expected unit of c1)
 CASES: list[tuple[str, Any, list[tuple[str, Any]], list[tuple[str, Any, Any]], str | None]] = [
