@@ -98,8 +98,9 @@ def main() -> None:
     _console_safe()
 
 
-_FORMATS = ["json", "csv", "xlsx", "html", "md"]
-_SUFFIX_FORMAT = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "html", ".htm": "html", ".md": "md"}
+_FORMATS = ["json", "csv", "xlsx", "html", "md", "pdf", "avvik"]
+_SUFFIX_FORMAT = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "html", ".htm": "html", ".md": "md",
+                  ".pdf": "pdf"}
 
 
 @main.command()
@@ -109,7 +110,9 @@ _SUFFIX_FORMAT = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "htm
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
               help="Evaluation date (default: today in Europe/Oslo).")
 @click.option("--format", "fmt", type=click.Choice(_FORMATS), default=None,
-              help="Report format (default: from the --output suffix, else json).")
+              help="Report format (default: from the --output suffix, else json). pdf: the HTML report "
+                   "printed to A4 by Chromium, Chrome or Edge; avvik: the open findings as a CSV import for a "
+                   "quality system's deviation register (docs/avvik.md).")
 @click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
               help="Write the report here (default: standard output).")
 @click.option("--lang", type=click.Choice(["nb", "en"]), default="nb", show_default=True,
@@ -120,6 +123,9 @@ _SUFFIX_FORMAT = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "htm
               help="Exit 2 when the input has errors or warnings (the report is still written).")
 @click.option("--delimiter", type=click.Choice([",", ";"]), default=",", show_default=True,
               help="CSV separator; ';' for Norwegian Excel.")
+@click.option("--avvik-columns", "avvik_columns", type=click.Path(path_type=Path), default=None, metavar="FILE.yaml",
+              help="With --format avvik: a YAML mapping of ke-rules' column names to the quality system's "
+                   "names, in its order (docs/avvik.md).")
 @click.option("--pseudonymize", "pseudonym_key", metavar="KEY", default=None, envvar="KE_RULES_PSEUDONYM_KEY",
               help="Replace case and coordinator ids and names by keyed pseudonyms (HMAC). "
                    "Prefer the KE_RULES_PSEUDONYM_KEY environment variable: a key on the command line "
@@ -131,8 +137,8 @@ _SUFFIX_FORMAT = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "htm
 @click.option("--quiet", "-q", is_flag=True, help="No progress line and no summary line on stderr.")
 @click.option("--timings", is_flag=True, help="Print the time of each stage, and the engine, on stderr.")
 def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | None, output: Path | None,
-          lang: str, fail_on: str, strict: bool, delimiter: str, pseudonym_key: str | None,
-          workers: int | None, engine: str, quiet: bool, timings: bool) -> None:
+          lang: str, fail_on: str, strict: bool, delimiter: str, avvik_columns: Path | None,
+          pseudonym_key: str | None, workers: int | None, engine: str, quiet: bool, timings: bool) -> None:
     """Check INPUT (.xlsx, .ods, .json or a folder of .csv files) and write the findings report."""
     from ke_rules import pipeline
     from ke_rules.engines.choice import resolve_engine
@@ -153,9 +159,23 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
             _die(str(exc))
         if not output.parent.is_dir():
             _die(f"--output {output}: mappen {output.parent} finnes ikke (the folder does not exist).")
-    elif fmt == "xlsx" and sys.stdout.isatty():
-        _die("en xlsx-rapport er en binærfil og skrives ikke til terminalen; bruk --output rapport.xlsx "
-             "(an xlsx report is binary and is not written to the terminal; use --output).")
+    elif fmt in ("xlsx", "pdf") and sys.stdout.isatty():
+        _die(f"en {fmt}-rapport er en binærfil og skrives ikke til terminalen; bruk --output rapport.{fmt} "
+             f"(an {fmt} report is binary and is not written to the terminal; use --output).")
+    columns = None
+    if avvik_columns is not None and fmt != "avvik":
+        _die("--avvik-columns gjelder bare --format avvik (--avvik-columns applies to --format avvik only).")
+    try:
+        if avvik_columns is not None:  # a wrong column name is exit 2 before any work
+            from ke_rules.report.render.avvik_render import load_avvik_columns
+
+            columns = load_avvik_columns(avvik_columns)
+        if fmt == "pdf":  # no browser to print with is exit 2 before any work
+            from ke_rules.report.render.pdf_render import find_browser
+
+            find_browser()
+    except KeRulesError as exc:
+        _die(str(exc))
     try:
         day = pipeline.as_date(as_of) if as_of else None
         chosen = resolve_engine(engine)  # before any work: --engine durable where it cannot run is exit 2
@@ -170,7 +190,12 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
             report = pipeline.evaluate(snapshot, ruleset, day, lang=lang, engine=chosen, workers=workers,
                                        pause_gc=True, stages=stages)
             with stages.stage("report"):
-                data = render(report, fmt, delimiter=delimiter, ruleset=ruleset)
+                units = None
+                if fmt == "avvik":
+                    from ke_rules.report.units import subject_units
+
+                    units = subject_units(snapshot, report.as_of)
+                data = render(report, fmt, delimiter=delimiter, ruleset=ruleset, units=units, avvik_columns=columns)
                 if output:
                     write_bytes_atomic(output, data)
                 else:

@@ -1,9 +1,12 @@
-"""Render a report as JSON, CSV, XLSX, HTML or Markdown: one entry point, :func:`render`.
+"""Render a report as JSON, CSV, XLSX, HTML, Markdown, PDF or a deviation import: one entry point, :func:`render`.
 
 The JSON report is the contract (``report-contract.md``); every other format is a
 rendering of the same data for a different reader (a spreadsheet for the KE leader, a
 self-contained web page for the auditor, a wiki page), and carries every finding of the
 JSON. Wording follows ``report.lang`` (bokmål by default, English with ``"en"``).
+Two formats serve other systems: ``pdf`` is the HTML page printed to A4 by a headless
+Chromium or Edge for the quality-system archive, and ``avvik`` lists the open findings
+for a deviation register's import.
 """
 
 from __future__ import annotations
@@ -13,11 +16,14 @@ from typing import TYPE_CHECKING
 from ke_rules.report.models import Report
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ke_rules.report.units import SubjectUnits
     from ke_rules.rules.ruleset import Ruleset
 
 __all__ = ["render", "FORMATS", "MEDIA_TYPES"]
 
-FORMATS: tuple[str, ...] = ("json", "csv", "xlsx", "html", "md")
+FORMATS: tuple[str, ...] = ("json", "csv", "xlsx", "html", "md", "pdf", "avvik")
 
 MEDIA_TYPES: dict[str, str] = {
     "json": "application/json",
@@ -25,15 +31,23 @@ MEDIA_TYPES: dict[str, str] = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "html": "text/html; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
+    "pdf": "application/pdf",
+    "avvik": "text/csv; charset=utf-8",
 }
 
 
-def render(report: Report, fmt: str, *, delimiter: str = ",", ruleset: Ruleset | None = None) -> bytes:
-    """The report in ``fmt`` (json, csv, xlsx, html or md) as bytes, ready to write to a file.
+def render(report: Report, fmt: str, *, delimiter: str = ",", ruleset: Ruleset | None = None,
+           units: SubjectUnits | None = None, avvik_columns: Sequence[tuple[str, str]] | None = None) -> bytes:
+    """The report in ``fmt`` (json, csv, xlsx, html, md, pdf or avvik) as bytes, ready to write to a file.
 
     ``delimiter`` is the CSV field separator ("," or ";" for Norwegian Excel). ``ruleset``,
     when given, supplies the rules' titles (and each rule's declared severity and basis);
     without it the title columns are left empty, since titles are not part of the JSON.
+    ``units`` (:func:`ke_rules.report.units.subject_units`) fills the avvik ``enhet``
+    column and ``avvik_columns`` (:func:`~ke_rules.report.render.avvik_render.load_avvik_columns`)
+    gives a vendor's column names and order. ``pdf`` needs Chromium, Chrome or Edge
+    (:mod:`~ke_rules.report.render.pdf_render`) and raises :class:`~ke_rules.errors.KeRulesError`
+    naming what to install when none is found.
     """
     if fmt == "json":
         return report.to_json_bytes()
@@ -53,4 +67,12 @@ def render(report: Report, fmt: str, *, delimiter: str = ",", ruleset: Ruleset |
         from ke_rules.report.render.md_render import render_md
 
         return render_md(report, ruleset=ruleset)
+    if fmt == "pdf":
+        from ke_rules.report.render.pdf_render import render_pdf
+
+        return render_pdf(report, ruleset=ruleset)
+    if fmt == "avvik":
+        from ke_rules.report.render.avvik_render import render_avvik
+
+        return render_avvik(report, ruleset=ruleset, units=units, columns=avvik_columns)
     raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -27,6 +27,7 @@ __all__ = [
     "basis_url",
     "link_target",
     "evidence_json",
+    "evidence_text",
     "fmt_int",
     "fmt_percent",
     "fmt_date",
@@ -124,6 +125,40 @@ def evidence_json(evidence: dict[str, Any]) -> str:
     """The evidence as compact JSON text (one cell, parseable, non-ASCII kept readable, no control character)."""
     return escape_json_text_controls(
         json.dumps(evidence, ensure_ascii=False, separators=(",", ":"), sort_keys=False, default=str))
+
+
+def _evidence_value(value: Any, lang: str) -> str:
+    t = labels(lang)
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return t["yes"] if value else t["no"]
+    if isinstance(value, list | tuple):
+        return ", ".join(_evidence_value(v, lang) for v in value) if value else t["none"]
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_evidence_value(v, lang)}" for k, v in value.items())
+    if isinstance(value, str):
+        return fmt_date(value, lang)
+    return str(value)
+
+
+def evidence_text(evidence: dict[str, Any], subject_type: str, lang: str) -> str:
+    """The evidence as one readable line for people ("Avtalt maksimum …: 5 · Sakene som telles: S-1, S-2").
+
+    Each key is labelled from the field catalogue (``derive/fields.py``) in ``lang`` where the
+    subject has such a field, else shown as the key; lists are joined, dates written as the
+    reader writes them, empty as "–". No control character survives (as in :func:`evidence_json`).
+    """
+    from ke_rules.derive.fields import FIELDS
+    from ke_rules.privacy.controls import escape_controls
+
+    catalogue = FIELDS.get(str(subject_type), {})
+    parts = []
+    for key, value in evidence.items():
+        info = catalogue.get(key)
+        label = (info.en if lang == "en" else info.nb) if info is not None else key
+        parts.append(f"{label}: {_evidence_value(value, lang)}")
+    return escape_controls(" · ".join(parts))
 
 
 def fmt_int(n: int, lang: str) -> str:

@@ -39,6 +39,7 @@ from ke_rules.report.render.common import (
     basis_text,
     basis_url,
     evidence_json,
+    evidence_text,
     fmt_param,
     link_target,
     problem_severity_label,
@@ -73,6 +74,8 @@ _MAX_ROW_HEIGHT = 409.0  # Excel's limit
 _SAMPLE_ROWS = 2000  # column widths are estimated from this many rows
 MAX_LINKS_PER_SHEET = 65_530  # Excel's limit on hyperlinks in one worksheet
 _MAX_URL = 2079  # Excel's limit on a hyperlink's length
+_MIN_PRINT_SCALE = 65  # percent: below this a page fitted to one page wide is too small to read
+_PRINT_CHARS = {True: 150, False: 100}  # column-width units across an A4 page at 100 % (landscape, portrait)
 IN_MEMORY_MAX_FINDINGS = 200_000  # above this, rows stream to a temporary file (about 3 kB a finding in memory)
 
 
@@ -109,6 +112,7 @@ class _Sheet:
         self.f = formats
         self.row = -1
         self._widths: list[float] = []
+        self._hidden: set[int] = set()
         self._links = 0
         self._targets: dict[str, str | None] = {}  # URL -> link target, None when it is not to be linked
 
@@ -160,22 +164,32 @@ class _Sheet:
         for col, name in enumerate(names):
             self.text(col, name, self.f.header)
 
-    def widths(self, widths: Sequence[float]) -> None:
+    def widths(self, widths: Sequence[float], hidden: Sequence[int] = ()) -> None:
+        """Column widths; the ``hidden`` columns are kept for programs and neither shown nor printed."""
         self._widths = list(widths)
+        self._hidden = set(hidden)
         for i, w in enumerate(widths):
-            self.ws.set_column(i, i, w)
+            self.ws.set_column(i, i, w, None, {"hidden": True} if i in self._hidden else None)
 
     def fit_width(self, landscape: bool) -> None:
-        """Print on A4, one page wide (as many pages long as needed)."""
+        """Print on A4, one page wide and as many pages long as needed (fitToHeight 0), where that
+        stays readable; a sheet too wide for that prints at :data:`_MIN_PRINT_SCALE` percent instead,
+        its columns over more than one page, rather than shrunk to a size nobody can read."""
         if landscape:
             self.ws.set_landscape()
         else:
             self.ws.set_portrait()
         self.ws.set_paper(9)  # A4
-        self.ws.fit_to_pages(1, 0)
+        self.ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        printed = sum(w for i, w in enumerate(self._widths) if i not in self._hidden)
+        if printed * _MIN_PRINT_SCALE / 100 <= _PRINT_CHARS[landscape]:
+            self.ws.fit_to_pages(1, 0)
+        else:
+            self.ws.set_print_scale(_MIN_PRINT_SCALE)
 
     def table_frame(self, n_columns: int, n_rows: int) -> None:
-        """Freeze the header row, filter it, repeat it on printed pages."""
+        """Freeze the header row, filter it (every column, hidden ones too, so a sort keeps rows whole),
+        repeat it on printed pages."""
         self.ws.freeze_panes(1, 0)
         self.ws.autofilter(0, 0, n_rows, n_columns - 1)
         self.ws.repeat_rows(0)
@@ -311,8 +325,9 @@ def _findings(s: _Sheet, report: Report, rules: list[RuleRow], ruleset: Ruleset 
     lang = report.lang
     t = labels(lang)
     fm = s.f
+    # the evidence as readable text for people; the same as JSON in the last, hidden column for programs
     header = [t[k] for k in ("severity", "rule_id", "rule_title", "subject_type", "subject_id", "case_id", "message",
-                             "basis", "basis_url", "status", "evidence")]
+                             "basis", "basis_url", "status", "evidence")] + [f"{t['evidence']} (JSON)"]
     titles = {r.rule_id: r.title for r in rules}
     bases: dict[tuple[tuple[str, str | None], ...], tuple[str, str]] = {}
     labels_: dict[tuple[str, str], str] = {}
@@ -344,8 +359,8 @@ def _findings(s: _Sheet, report: Report, rules: list[RuleRow], ruleset: Ruleset 
         b_text, b_url = basis(f.basis)
         texts.append((label("sev", f.severity), f.rule_id, label("title", f.rule_id), label("subj", f.subject_type),
                       f.subject_id, f.case_id or "", f.message, b_text, b_url, label("status", f.status),
-                      evidence_json(f.evidence)))
-    s.widths(_widths(header, texts, [12, 22, 40, 16, 16, 14, 80, 60, 50, 10, 60]))
+                      evidence_text(f.evidence, str(f.subject_type), lang), evidence_json(f.evidence)))
+    s.widths(_widths(header, texts, [12, 22, 30, 14, 14, 12, 60, 45, 30, 10, 50, 60]), hidden=[11])
     s.table_frame(len(header), len(texts))
     s.header(header)
 
@@ -387,6 +402,7 @@ def _findings(s: _Sheet, report: Report, rules: list[RuleRow], ruleset: Ruleset 
             s.link(8, row[8])
         string(r, 9, once(9, row[9])[0], top)
         string(r, 10, xlsx_text(row[10]), wrap)
+        string(r, 11, xlsx_text(row[11]), top)
 
 
 def _problems(s: _Sheet, report: Report) -> None:

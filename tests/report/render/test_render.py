@@ -15,6 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from ke_rules.report.models import CoordinatorLoad, Measure
 from ke_rules.report.render import FORMATS, render, xlsx_render
+from ke_rules.report.render.avvik_render import avvik_id
 from ke_rules.report.render.labels import TEXT
 
 from .conftest import csv_pairs, csv_rows, html_finding_rows, html_pairs, json_pairs, md_cells, md_pairs, xlsx_pairs
@@ -33,8 +34,8 @@ def test_json_is_the_contract(demo_nb):
 
 
 def test_unknown_format_is_refused(demo_nb):
-    with pytest.raises(ValueError, match="json, csv, xlsx, html, md"):
-        render(demo_nb, "pdf")
+    with pytest.raises(ValueError, match="json, csv, xlsx, html, md, pdf, avvik"):
+        render(demo_nb, "docx")
 
 
 @pytest.mark.parametrize("lang", ["nb", "en"])
@@ -44,14 +45,17 @@ def test_every_format_carries_every_finding(request, ruleset, lang, with_ruleset
     rs = ruleset if with_ruleset else None
     expected = json_pairs(report)
     assert len(expected) == len(report.findings) == 24
+    ids = {(f.rule_id, avvik_id(f.rule_id, f.subject_id)): (f.rule_id, f.subject_id) for f in report.findings}
     got = {
         "json": [(f["rule_id"], f["subject_id"]) for f in json.loads(render(report, "json"))["findings"]],
         "csv": csv_pairs(render(report, "csv", ruleset=rs)),
         "xlsx": xlsx_pairs(render(report, "xlsx", ruleset=rs), SHEETS[lang][1]),
         "md": md_pairs(render(report, "md", ruleset=rs).decode("utf-8")),
         "html": html_pairs(render(report, "html", ruleset=rs).decode("utf-8")),
+        # avvik: open findings only (all of the demo's), keyed by avvik_id = sha256("rule_id|subject_id")[:16]
+        "avvik": [ids[(r[3], r[0])] for r in csv_rows(render(report, "avvik", ruleset=rs), ";")[1:]],
     }
-    assert set(got) == set(FORMATS)
+    assert set(got) | {"pdf"} == set(FORMATS)  # pdf needs a browser: tests/report/render/test_pdf.py
     for fmt, pairs in got.items():
         assert len(pairs) == len(report.findings), fmt
         assert set(pairs) == expected, fmt
@@ -131,7 +135,7 @@ def test_xlsx_structure(demo_nb, ruleset):
     n = len(demo_nb.findings)
     ws = wb["Funn"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:K{n + 1}"
+    assert ws.auto_filter.ref == f"A1:L{n + 1}"  # the hidden evidence JSON too: a sort keeps rows whole
     assert [c.value for c in ws[1]][:3] == ["Alvorlighetsgrad", "Regel", "Regeltittel"]
     assert all(c.font.bold for c in ws[1])
     # the first basis URL is a working hyperlink with the Hyperlink style
@@ -183,6 +187,61 @@ def test_xlsx_is_byte_identical_whenever_it_is_made(demo_nb, ruleset):
         assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     for tag in ("created", "modified"):
         assert f'<dcterms:{tag} xsi:type="dcterms:W3CDTF">2026-11-23T00:00:00Z</dcterms:{tag}>' in core
+
+
+def test_xlsx_evidence_is_readable_text_and_json_is_kept_hidden(demo_nb, demo_en, ruleset):
+    for report, first in ((demo_nb, "Mindreårige barn og søsken registrert som pårørende: 2"),
+                          (demo_en, "Minor children and siblings on file as relatives: 2")):
+        ws = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", ruleset=ruleset)))[SHEETS[report.lang][1]]
+        assert ws["K1"].value == ("Vurderte data" if report.lang == "nb" else "Evidence")
+        assert ws["L1"].value.endswith("(JSON)")
+        assert ws.column_dimensions["L"].hidden and not ws.column_dimensions["K"].hidden
+        f0 = report.findings[0]
+        assert f0.evidence["minor_children_siblings"] == 2
+        assert ws["K2"].value.startswith(first)
+        for row, f in enumerate(report.findings, start=2):
+            assert json.loads(ws.cell(row, 12).value) == f.evidence  # the machine-readable data, intact
+            text = ws.cell(row, 11).value
+            assert "{" not in text and " · " in text or len(f.evidence) == 1
+        assert ws["K2"].alignment.wrap_text
+
+
+@pytest.mark.parametrize(("evidence", "subject", "lang", "expected"), [
+    ({"active_cases": 7, "limit": 5, "case_ids": ["S-1", "S-2"]}, "coordinator", "nb",
+     "Saker koordinatoren har på vurderingsdatoen: 7 · Avtalt maksimum, ellers standardgrensen: 5"
+     " · Sakene som telles: S-1, S-2"),
+    ({"active_cases": 7, "limit": 5}, "coordinator", "en",
+     "Cases the coordinator carries at the evaluation date: 7 · Agreed maximum, else the default limit: 5"),
+    ({"meeting_date": "2026-12-03", "invitation_sent_on": None, "invitation_complete": False}, "meeting", "nb",
+     "Møtedato: 03.12.2026 · Innkalling sendt dato: – · Innkallingen har hvem, deltakere, tid/sted og saksliste: nei"),
+    ({"meeting_date": "2026-12-03", "uncatalogued": []}, "meeting", "en", "Meeting date: 2026-12-03 · uncatalogued: none"),
+    ({"task": "x\x1by"}, "routine", "nb", "task: x\\x1by"),
+])
+def test_evidence_text(evidence, subject, lang, expected):
+    from ke_rules.report.render.common import evidence_text
+
+    assert evidence_text(evidence, subject, lang) == expected
+
+
+def test_xlsx_print_setup(demo_nb, ruleset):
+    data = render(demo_nb, "xlsx", ruleset=ruleset)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    for name in SHEETS["nb"][1:]:
+        ws = wb[name]
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize in (9, "9")
+        assert ws.print_title_rows.replace("$", "") == "1:1"  # the header row repeats on every printed page
+        assert ws.freeze_panes == "A2"
+        widths = [ws.column_dimensions[c].width for c in "ABCDEFGHIJK"[:ws.max_column]
+                  if not ws.column_dimensions[c].hidden]
+        if ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage:
+            assert ws.page_setup.fitToWidth in (1, None) and ws.page_setup.fitToHeight in (0, "0")
+        else:  # too wide to fit one page wide and stay readable: a fixed, readable scale
+            assert int(ws.page_setup.scale) >= 65
+            assert sum(widths) * 0.65 > 150
+    findings = wb[SHEETS["nb"][1]]
+    assert findings.page_setup.scale is not None and int(findings.page_setup.scale) == 65
+    problems = wb[SHEETS["nb"][2]]  # narrow enough: one page wide, as many long as needed
+    assert problems.sheet_properties.pageSetUpPr.fitToPage and problems.page_setup.fitToHeight in (0, "0")
 
 
 def test_xlsx_row_height_fits_wrapped_text(demo_nb, ruleset):
@@ -239,7 +298,7 @@ def test_xlsx_english(demo_en, ruleset):
     wb = openpyxl.load_workbook(io.BytesIO(render(demo_en, "xlsx", ruleset=ruleset)))
     ws = wb["Findings"]
     assert [c.value for c in ws[1]] == ["Severity", "Rule", "Rule title", "Subject type", "Subject id", "Case",
-                                        "Message", "Basis", "Basis link", "Status", "Evidence"]
+                                        "Message", "Basis", "Basis link", "Status", "Evidence", "Evidence (JSON)"]
     assert ws["C2"].value == "Children as relatives mapped"
     assert wb["Summary"]["B3"].number_format == "yyyy-mm-dd"
 

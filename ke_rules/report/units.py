@@ -1,0 +1,97 @@
+"""Which service unit (enhet) answers for a finding's subject: one lookup for every output that needs it.
+
+report-contract.md ("Rates by unit"): a coordinator's unit is ``coordinators.unit``; a
+case's (and its groups' and meetings') is ``cases.unit``, else the unit of the
+coordinator of the case's earliest-starting assignment active at D (ties to the earlier
+row; that coordinator without a unit gives None, with no fall-through to another
+assignment), else None; KE-level subjects (``ke``, ``routine``) have none. Units are
+the trimmed text, compared case-sensitively; empty is None.
+
+Kept in one small module so that the deviation export (``--format avvik``, column
+``enhet``) and ``measures_by_unit`` can never disagree on a subject's unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from ke_rules.ingest.validate import Snapshot
+
+__all__ = ["SubjectUnits", "subject_units", "clean_unit"]
+
+_CASE_BOUND = frozenset({"case", "group", "meeting"})
+
+
+def clean_unit(value: Any) -> str | None:
+    """A unit cell as the trimmed text, None when empty or missing."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+@dataclass(frozen=True)
+class SubjectUnits:
+    """Units by coordinator id and by case id (already resolved through the assignments)."""
+
+    coordinators: dict[str, str | None] = field(default_factory=dict)
+    cases: dict[str, str | None] = field(default_factory=dict)
+
+    def of(self, subject_type: str, subject_id: str, case_id: str | None = None) -> str | None:
+        """The unit of one subject: a coordinator by its id; a case, group or meeting by its case."""
+        subject_type = str(subject_type)
+        if subject_type == "coordinator":
+            return self.coordinators.get(subject_id)
+        if subject_type in _CASE_BOUND:
+            key = subject_id if subject_type == "case" else case_id
+            return self.cases.get(key) if key is not None else None
+        return None  # ke, routine: the KE as a whole
+
+
+def _column(frame: pd.DataFrame | None, name: str) -> pd.Series | None:
+    if frame is None or name not in frame.columns:
+        return None
+    return frame[name]
+
+
+def subject_units(snapshot: Snapshot, as_of: dt.date | str) -> SubjectUnits:
+    """Every coordinator's and case's unit at ``as_of`` from the snapshot's kept rows."""
+    day = pd.Timestamp(dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of)
+    tables = snapshot.tables
+    coordinators = tables.get("coordinators")
+    co_units: dict[str, str | None] = {}
+    if coordinators is not None and len(coordinators):
+        units = _column(coordinators, "unit")
+        values = units.tolist() if units is not None else [None] * len(coordinators)
+        for cid, unit in zip(coordinators["coordinator_id"].tolist(), values, strict=True):
+            co_units.setdefault(cid, clean_unit(unit))
+
+    # the coordinator of each case's earliest-starting assignment active at D (ties: the earlier row)
+    by_assignment: dict[str, str | None] = {}
+    assignments = tables.get("assignments")
+    if assignments is not None and len(assignments):
+        a = assignments
+        end = a["end_date"] if "end_date" in a.columns else pd.Series(pd.NaT, index=a.index)
+        active = ((a["start_date"] <= day).fillna(False) & (end.isna() | (end >= day)).fillna(False)).to_numpy(bool)
+        live = a.loc[active, ["case_id", "coordinator_id", "start_date", "_row"]]
+        live = live.sort_values(["start_date", "_row"], kind="stable")
+        for case_id, coordinator_id in zip(live["case_id"].tolist(), live["coordinator_id"].tolist(), strict=True):
+            if case_id not in by_assignment:
+                by_assignment[case_id] = co_units.get(coordinator_id)
+
+    case_units: dict[str, str | None] = {}
+    cases = tables.get("cases")
+    if cases is not None and len(cases):
+        units = _column(cases, "unit")
+        values = units.tolist() if units is not None else [None] * len(cases)
+        for case_id, unit in zip(cases["case_id"].tolist(), values, strict=True):
+            if case_id in case_units:
+                continue
+            own = clean_unit(unit)
+            case_units[case_id] = own if own is not None else by_assignment.get(case_id)
+    return SubjectUnits(coordinators=co_units, cases=case_units)
