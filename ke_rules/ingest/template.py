@@ -164,14 +164,15 @@ TABLE_NOTES: dict[str, dict[str, str]] = {
         "ke_routines": (
             "Én rad per rutinedokument. «task» er KE-oppgaven rutinen gjelder; overskriften i veilederen "
             "godtas også. Har en oppgave flere rader, gjelder den sist reviderte. Tom dato for siste "
-            "revisjon regnes som ikke revidert, og in_quality_system (i kvalitetssystemet) må være ja. Står arket tomt, "
-            "vurderes ikke rutinene."),
+            "revisjon regnes som ikke revidert, og in_quality_system (i kvalitetssystemet) må være ja. "
+            "Står arket tomt, vurderes ikke rutinene."),
     },
     "en": {
         "ip_reviews": (
             "One row per plan the KE reviewed against the guideline's checklist (13.6). Write yes when the "
             "plan holds the item, no when it lacks it; an empty item counts as missing. Only reviews made "
-            "on or after the day the plan started (ip_started_on in cases) count, and the plan's latest review applies."),
+            "on or after the day the plan started (ip_started_on in cases) count, and the plan's latest "
+            "review applies."),
         "ke_routines": (
             "One row per routine document. 'task' is the KE task the routine serves; the guideline's "
             "heading is accepted too. When a task has several rows, the latest revised applies. An empty "
