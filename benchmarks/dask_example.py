@@ -28,7 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
-CASE_TABLES = ("services", "assignments", "groups", "meetings", "consents", "relatives", "referrals")
+CASE_TABLES = ("services", "assignments", "groups", "meetings", "consents", "relatives", "referrals",
+               "ip_reviews")
+KE_TABLES = ("ke_meetings", "ke_routines")  # the KE's own (system level): evaluated once, in the first part
 
 
 # --------------------------------------------------------------------------- splitting
@@ -71,8 +73,9 @@ def split_by_municipality(snapshot: dict[str, list[dict]]) -> dict[str, dict[str
     for c in snapshot.get("coordinators", []):
         m = coordinator_home.get(c["coordinator_id"])
         part(names[m] if m is not None else first)["coordinators"].append(c)
-    for row in snapshot.get("ke_meetings", []):
-        part(first)["ke_meetings"].append(row)
+    for table in KE_TABLES:
+        for row in snapshot.get(table, []):
+            part(first)[table].append(row)
     return dict(sorted(parts.items()))
 
 

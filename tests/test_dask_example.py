@@ -36,6 +36,7 @@ def test_split_keeps_every_row_once_and_each_coordinator_whole():
         coordinators = {c["coordinator_id"] for c in p["coordinators"]}
         assert all(a["case_id"] in cases and a["coordinator_id"] in coordinators for a in p["assignments"])
     assert sum(bool(p["ke_meetings"]) for p in parts.values()) == 1
+    assert sum(bool(p["ke_routines"]) for p in parts.values()) == 1
 
 
 def test_a_coordinator_in_two_municipalities_joins_them():

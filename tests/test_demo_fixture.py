@@ -76,14 +76,15 @@ def test_input_problems_are_exactly_the_expected_ones(reports, name):
     # the impossible date sets its meeting aside; nothing else is set aside
     tables = report["input"]["tables"]
     assert {t: c["set_aside"] for t, c in tables.items() if c["set_aside"]} == {"meetings": 1}
-    assert tables["cases"]["rows"] == 30
+    assert tables["cases"]["rows"] == 37
+    assert (tables["ip_reviews"]["rows"], tables["ke_routines"]["rows"]) == (9, 7)
 
 
 @pytest.mark.parametrize("name", FILES)
 def test_every_nasjonal_rule_has_findings_and_compliant_subjects(reports, name):
     report = reports[name]
     rules = set(ke_rules.load_ruleset(RULESET).rules)
-    assert len(rules) == 9
+    assert rules == set(EXPECTED["findings_per_rule"])  # every rule of nasjonal fires in the demo
     assert rules <= {f["rule_id"] for f in report["findings"]}
     per_rule = {}
     for f in report["findings"]:
@@ -196,7 +197,10 @@ def test_fixture_spellings_are_mixed():
     assert {"ja", "nei"} <= set(strings) and True in values and False in values
 
     cells = _xlsx_cells(FIXTURES / "demo.xlsx")
-    assert {"saker", "møter", "samtykker", "pårørende", "LES_MEG"} <= set(cells)
+    assert {"saker", "møter", "samtykker", "pårørende", "LES_MEG", "ip_gjennomganger", "ke_rutiner"} <= set(cells)
+    assert {"Motta meldinger", "Opplæring og veiledning av koordinatorer"} <= {
+        v for row in cells["ke_rutiner"] for v in row}
+    assert "Enhet" in cells["saker"][0] and "Sist revidert" in cells["ke_rutiner"][0]
     flat = [v for rows in cells.values() for row in rows for v in row]
     assert sum(isinstance(v, dt.date) for v in flat) > 100
     assert any(isinstance(v, str) and re.match(r"^\d{2}\.\d{2}\.\d{4}$", v) for v in flat)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ke_rules.ingest.schema import TABLES, Column, Table
-from ke_rules.ingest.vocabulary import ENUM_SYNONYMS
+from ke_rules.ingest.vocabulary import ENUM_SYNONYMS, KE_TASK_LABELS, normalise_name
 from ke_rules.runtime.atomic import atomic_path
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ __all__ = [
     "TEMPLATE_ROWS",
     "EN_TABLE_TEXT",
     "EN_COLUMN_TEXT",
+    "TABLE_NOTES",
 ]
 
 Lang = Literal["nb", "en"]
@@ -66,6 +67,8 @@ EN_TABLE_TEXT: dict[str, str] = {
     "relatives": "Relatives (pårørende)",
     "referrals": "Notices of need sent to the KE",
     "ke_meetings": "The KE's own meetings (system level)",
+    "ip_reviews": "The KE's review of a sample of individual plans (the guideline's checklist, 13.6)",
+    "ke_routines": "The KE's own routines (system level)",
 }
 
 EN_COLUMN_TEXT: dict[tuple[str, str], str] = {
@@ -83,6 +86,7 @@ EN_COLUMN_TEXT: dict[tuple[str, str], str] = {
     ("cases", "child_coordinator_eligible"): (
         "The family has or expects a child with serious illness, injury or disability needing "
         "long-term coordinated services (right to a child coordinator)"),
+    ("cases", "unit"): "The service unit (enhet, district) that answers for the case",
     ("services", "case_id"): "Case id",
     ("services", "service"): "Name of the service, e.g. hjemmesykepleie, fysioterapi, avlastning, BUP",
     ("services", "category"): (
@@ -129,6 +133,52 @@ EN_COLUMN_TEXT: dict[tuple[str, str], str] = {
     ("referrals", "received_on"): "Notice received by the KE",
     ("referrals", "source"): "Who sent the notice",
     ("ke_meetings", "meeting_date"): "Meeting date",
+    ("ip_reviews", "case_id"): "Case id",
+    ("ip_reviews", "reviewed_on"): "Plan reviewed",
+    ("ip_reviews", "reviewer"): "Who reviewed the plan",
+    ("ip_reviews", "goals"): "The user's goals, resources and needs",
+    ("ip_reviews", "participants"): "Who takes part in the plan work",
+    ("ip_reviews", "coordinator"): "Who the coordinator is",
+    ("ip_reviews", "contributions"): "What the user, providers and relatives contribute",
+    ("ip_reviews", "measures"): "Measures, their scope and who answers for each",
+    ("ip_reviews", "implementation"): "How the measures are carried out",
+    ("ip_reviews", "period"): "The plan period and when the plan is revised",
+    ("ip_reviews", "consent"): "Consent to the plan and to sharing information",
+    ("ip_reviews", "cooperation"): "Cooperation with other providers",
+    ("ke_routines", "task"): "The KE task (guideline 12.3) the routine serves",
+    ("ke_routines", "title"): "The routine document's title",
+    ("ke_routines", "owner"): "Who answers for the routine",
+    ("ke_routines", "last_revised_on"): "Last revised",
+    ("ke_routines", "in_quality_system"): "Filed in the municipality's quality system (e.g. Compilo)",
+}
+
+# A note under a table's columns on the help sheet, where filling the sheet needs more than the
+# column texts: what one row is, and how empty cells count.
+TABLE_NOTES: dict[str, dict[str, str]] = {
+    "nb": {
+        "ip_reviews": (
+            "Én rad per plan KE har gjennomgått mot sjekklisten i veilederen (13.6). Skriv ja når planen "
+            "har punktet, nei når den mangler det; et tomt punkt regnes som manglende. Bare gjennomganger "
+            "fra og med datoen planen startet (ip_started_on i cases) teller, og den siste gjennomgangen av "
+            "planen gjelder."),
+        "ke_routines": (
+            "Én rad per rutinedokument. «task» er KE-oppgaven rutinen gjelder; overskriften i veilederen "
+            "godtas også. Har en oppgave flere rader, gjelder den sist reviderte. Tom dato for siste "
+            "revisjon regnes som ikke revidert, og in_quality_system (i kvalitetssystemet) må være ja. "
+            "Står arket tomt, vurderes ikke rutinene."),
+    },
+    "en": {
+        "ip_reviews": (
+            "One row per plan the KE reviewed against the guideline's checklist (13.6). Write yes when the "
+            "plan holds the item, no when it lacks it; an empty item counts as missing. Only reviews made "
+            "on or after the day the plan started (ip_started_on in cases) count, and the plan's latest "
+            "review applies."),
+        "ke_routines": (
+            "One row per routine document. 'task' is the KE task the routine serves; the guideline's "
+            "heading is accepted too. When a task has several rows, the latest revised applies. An empty "
+            "last revision counts as not revised, and in_quality_system must be yes. When the sheet is "
+            "empty, the routines are not assessed."),
+    },
 }
 
 _KIND_TEXT: dict[str, dict[str, str]] = {
@@ -154,6 +204,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "empty_is": "tom = {}",
         "case_ref": "må finnes i cases",
         "coord_ref": "må finnes i coordinators",
+        "task_also": "Også godtatt: overskriften fra veilederen (store/små bokstaver og æ/ø/å spiller ingen "
+                     "rolle) og kortformene {}",
         "choose": "Velg fra listen",
         "choose_msg": "Velg en verdi fra listen. Synonymer i LES_MEG godtas også av ke-rules.",
         "date_title": "Dato",
@@ -176,6 +228,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "empty_is": "empty = {}",
         "case_ref": "must exist in cases",
         "coord_ref": "must exist in coordinators",
+        "task_also": "Also accepted: the guideline's bokmål heading (case and æ/ø/å do not matter) and the "
+                     "short forms {}",
         "choose": "Choose from the list",
         "choose_msg": "Choose a value from the list. The synonyms in README are accepted by ke-rules too.",
         "date_title": "Date",
@@ -232,9 +286,24 @@ def _synonyms(enum: str) -> list[str]:
     return [word for word, value in ENUM_SYNONYMS[enum].items() if word != value]
 
 
+def _task_text(lang: str) -> str:
+    """The KE tasks, one a line: the key, the guideline's heading, and the short forms accepted too.
+
+    The folded synonyms (``opplaering_og_veiledning_av_koordinatorer``) are lookup keys, not text a
+    user would write; the heading as the guideline spells it is, and it is read as the same word."""
+    t = _TEXT[lang]
+    headings = {normalise_name(nb) for nb, _ in KE_TASK_LABELS.values()}
+    lines = [f"{key} — {KE_TASK_LABELS[key][0 if lang == 'nb' else 1]}" for key in KE_TASK_LABELS]
+    short = [w.replace("_", " ") for w in _synonyms("ke_task") if w not in headings]
+    lines.append(t["task_also"].format(", ".join(short)))
+    return "\n".join(lines)
+
+
 def _allowed_text(table: Table, column: Column, lang: str) -> str:
     """What the LES_MEG sheet says a column accepts."""
     t = _TEXT[lang]
+    if column.enum == "ke_task":
+        return _task_text(lang)
     if column.kind == "enum" and column.enum:
         parts = [", ".join(allowed_values(column, lang) or [])]
         if syn := _synonyms(column.enum):
@@ -383,5 +452,12 @@ def _write_help(ws: Worksheet, lang: str) -> None:
                  _allowed_text(table, column, lang), _meaning(table, column, lang), ", ".join(column.aliases)])
             for cell in ws[ws.max_row]:
                 cell.alignment = wrap
+        if note := TABLE_NOTES[lang].get(table.name):
+            put([note])  # across the six columns, wrapped: too long for one cell's width
+            row = ws.max_row
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
+            ws.cell(row=row, column=1).font = Font(italic=True)
+            ws.cell(row=row, column=1).alignment = wrap
+            ws.row_dimensions[row].height = 15 * (len(note) // 160 + 1)
     for letter, width in zip("ABCDEF", (30, 9, 13, 55, 60, 40), strict=True):
         ws.column_dimensions[letter].width = width

@@ -15,6 +15,7 @@ __all__ = [
     "ENUM_SYNONYMS",
     "SERVICE_CATEGORIES",
     "BOOL_WORDS",
+    "KE_TASK_LABELS",
 ]
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "é": "e", " ": "_", "-": "_"})
@@ -140,6 +141,31 @@ ENUM_SYNONYMS: dict[str, dict[str, str]] = {
         "motta_interne_meldinger": "interne_meldinger",
         "motta_interne_meldinger_om_mulig_behov_for_habilitering_og_rehabilitering": "interne_meldinger",
     },
+}
+
+# The guideline's heading of each KE task (12.3), in bokmål and English: what the template's help
+# sheet shows next to the key. Each bokmål heading, folded, is a synonym of its key (a test checks).
+KE_TASK_LABELS: dict[str, tuple[str, str]] = {
+    "plan": ("Kommunens plan for habilitering og rehabilitering",
+             "The municipality's plan for habilitation and rehabilitation"),
+    "brukermedvirkning": ("Legge til rette for brukermedvirkning", "Facilitate user involvement"),
+    "oversikt": ("Ha oversikt over tilbud innen habilitering og rehabilitering",
+                 "Keep an overview of habilitation and rehabilitation services"),
+    "meldinger": ("Motta meldinger om behov for individuell plan og koordinator",
+                  "Receive notices of need for an individual plan and a coordinator"),
+    "rutiner_ip": ("Utarbeide rutiner for arbeidet med individuell plan og koordinator",
+                   "Draw up routines for the work with individual plans and coordinators"),
+    "oppnevning": ("Oppnevning av koordinator", "Appoint coordinators"),
+    "kompetanse": ("Kompetanseheving om individuell plan og koordinator",
+                   "Raise competence on individual plans and coordinators"),
+    "opplaering": ("Opplæring og veiledning av koordinatorer", "Train and guide coordinators"),
+    "samarbeid": ("Bidra til samarbeid på tvers av fagområder, nivåer og sektorer",
+                  "Foster cooperation across disciplines, levels and sectors"),
+    "familieperspektiv": ("Ivareta familieperspektivet", "Look after the family perspective"),
+    "informasjon": ("Sikre informasjon til befolkningen og samarbeidspartnere",
+                    "Inform the public and partners"),
+    "interne_meldinger": ("Motta interne meldinger om mulig behov for habilitering og rehabilitering",
+                          "Receive internal notices of a possible need for habilitation and rehabilitation"),
 }
 
 # Bokmål service names -> category, used only when a service row has no category.

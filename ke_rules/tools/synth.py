@@ -134,6 +134,38 @@ _UNITS = [
     "NAV",
     "Tjenester for funksjonshemmede",
 ]
+# the service units cases belong to (cases.unit), with weights
+_CASE_UNITS = [
+    "Hjemmetjenesten sone nord",
+    "Hjemmetjenesten sone sør",
+    "Psykisk helse og rus",
+    "Barne- og familietjenesten",
+    "Tjenester for funksjonshemmede",
+    "Helsehuset",
+    "Tildelingskontoret",
+]
+_CASE_UNIT_WEIGHTS = [0.22, 0.2, 0.15, 0.12, 0.14, 0.1, 0.07]
+_CHECKLIST = [c.name for c in TABLES["ip_reviews"].columns if c.kind == "bool"]
+_REVIEWERS = ["KE-leder", "Rådgiver koordinerende enhet", "Fagutviklingssykepleier", "Kvalitetsrådgiver"]
+_ROUTINE_OWNERS = ["Leder koordinerende enhet", "Kommunalsjef helse og omsorg", "Fagrådgiver"]
+# the tasks of guideline 12.3 and a routine title for each
+_TASK_TITLES = {
+    "plan": "Plan for habilitering og rehabilitering",
+    "brukermedvirkning": "Rutine for brukermedvirkning",
+    "oversikt": "Oversikt over tilbud innen habilitering og rehabilitering",
+    "meldinger": "Mottak og behandling av meldinger til koordinerende enhet",
+    "rutiner_ip": "Rutine for arbeid med individuell plan og koordinator",
+    "oppnevning": "Oppnevning av koordinator",
+    "kompetanse": "Kompetanseplan individuell plan og koordinator",
+    "opplaering": "Opplæring og veiledning av koordinatorer",
+    "samarbeid": "Samarbeidsavtaler på tvers av tjenester",
+    "familieperspektiv": "Barn som pårørende og familieperspektivet",
+    "informasjon": "Informasjon om koordinerende enhet",
+    "interne_meldinger": "Interne meldinger om behov for habilitering og rehabilitering",
+}
+_REQUIRED_TASKS = ["meldinger", "rutiner_ip", "oppnevning", "opplaering"]  # rules.md's default
+assert list(_TASK_TITLES) == _canonical("ke_task")
+
 # enumerations: codes index these lists (the vocabulary's canonical values)
 _RELATIONS = _canonical("relation")
 _SCOPES = _canonical("consent_scope")
@@ -169,6 +201,9 @@ class _Gen:
             raise ValueError("cases must be >= 0")
         self.n = int(cases)
         self.rng = np.random.default_rng(seed)
+        # the second wave's values come from their own stream, so the first wave's columns stay
+        # what they were for a seed (reports and benchmarks of the first rules do not move)
+        self.rng2 = np.random.default_rng([int(seed), 2])
         self.d = as_of
         self.d_ord = as_of.toordinal()
 
@@ -176,28 +211,28 @@ class _Gen:
     def off(self, day: datetime.date) -> int:
         return day.toordinal() - self.d_ord
 
-    def uniform_int(self, lo, hi, size: int | None = None):
+    def uniform_int(self, lo, hi, size: int | None = None, rng=None):
         """Vectorised integer uniform on [lo, hi] (inclusive); lo/hi arrays or scalars, hi >= lo.
         The result has the broadcast shape of lo, hi and (size,)."""
         lo = np.asarray(lo, dtype=np.int64)
         hi = np.asarray(hi, dtype=np.int64)
         shapes = [lo.shape, hi.shape] + ([(size,)] if size is not None else [])
         shape = np.broadcast_shapes(*shapes)
-        u = self.rng.random(shape)
+        u = (rng or self.rng).random(shape)
         return lo + np.floor(u * (hi - lo + 1)).astype(np.int64)
 
-    def pick(self, n: int, p) -> np.ndarray:
+    def pick(self, n: int, p, rng=None) -> np.ndarray:
         p = np.asarray(p, dtype=float)
-        return np.searchsorted(np.cumsum(p / p.sum()), self.rng.random(n), side="right").clip(
+        return np.searchsorted(np.cumsum(p / p.sum()), (rng or self.rng).random(n), side="right").clip(
             0, len(p) - 1
         )
 
-    def tri(self, n: int, p_true: float, p_false: float) -> np.ndarray:
+    def tri(self, n: int, p_true: float, p_false: float, rng=None) -> np.ndarray:
         """Tri-state codes: 1 true, 0 false, -1 unknown."""
-        c = self.pick(n, [p_true, p_false, max(0.0, 1 - p_true - p_false)])
+        c = self.pick(n, [p_true, p_false, max(0.0, 1 - p_true - p_false)], rng=rng)
         return np.array([1, 0, -1], dtype=np.int8)[c]
 
-    def sprinkle(self, pool, values, frac: float, min_each: int = 1):
+    def sprinkle(self, pool, values, frac: float, min_each: int = 1, rng=None):
         """Rows drawn from `pool` (without replacement) and the special values they get:
         each value at least `min_each` times when the pool allows, about `frac` of the pool."""
         pool = np.asarray(pool, dtype=np.int64)
@@ -206,7 +241,7 @@ class _Gen:
             return np.empty(0, dtype=np.int64), values[:0]
         k = max(min_each * len(values), int(round(frac * len(pool))))
         k = min(k, len(pool))
-        rows = self.rng.choice(pool, size=k, replace=False)
+        rows = (rng or self.rng).choice(pool, size=k, replace=False)
         return rows, np.resize(values, k)
 
     # ------------------------------------------------------------------ output tools
@@ -257,6 +292,8 @@ class _Gen:
         self.make_consents()
         self.make_relatives()
         self.make_ke_meetings()
+        self.make_ip_reviews()
+        self.make_ke_routines()
         return self.out
 
     # ------------------------------------------------------------------ cases
@@ -385,12 +422,43 @@ class _Gen:
         eligible = np.where(self.minor, self.tri(n, 0.55, 0.30), self.tri(n, 0.02, 0.40))
         self.eligible = eligible
 
+        # ---- second wave (own stream, so the columns above stay as they were for the seed)
+        r2 = self.rng2
+        # the service unit answering for the case; children mostly under the family services
+        unit_code = np.where(self.minor & (r2.random(n) < 0.7), _CASE_UNITS.index("Barne- og familietjenesten"),
+                             self.pick(n, _CASE_UNIT_WEIGHTS, rng=r2))
+        unit = self.lookup(_CASE_UNITS, unit_code, missing=r2.random(n) < 0.04)
+        # families expecting a child with a right to a barnekoordinator (birth_date after as_of).
+        # Only the written cells change: the rest of the generator still sees a young child, so
+        # the first stream (services, relatives, roles) is drawn exactly as before.
+        pool = np.flatnonzero(ins & child & (self.anchor <= -31) & ~no_birth & (birth > b18 + 400) & (birth < -400))
+        unborn, _ = self.sprinkle(pool, [1], 0.004, min_each=3, rng=r2)
+        birth_out = np.where(no_birth, _NA, birth)
+        birth_out[unborn] = self.uniform_int(1, 150, len(unborn), rng=r2)
+        eligible_out = eligible.copy()
+        eligible_out[unborn] = 1
+        wants[unborn] = np.where(r2.random(len(unborn)) < 0.85, 1, 0)
+        self.unborn = np.zeros(n, dtype=bool)
+        self.unborn[unborn] = True
+        # a child's family wanting a barnekoordinator: often enough for both sides of KE-CHILD-COORD
+        kids = np.flatnonzero(ins & self.minor & (eligible == 1))
+        rows, _ = self.sprinkle(kids, [1], 0.3, rng=r2)
+        wants[rows] = 1
+        # plans started exactly 365 (not examined by KE-IP-EVAL) and 366 days ago (examined)
+        pool = np.flatnonzero(self.ip_active & (ip_start <= -367) & (ip_end == _NA) & (ip_eval == _NA))
+        rows, vals = self.sprinkle(pool, [-365, -366], 0.02, min_each=2, rng=r2)
+        ip_start[rows] = vals
+        if self.input_warnings:  # an evaluation dated after as_of (warning evaluated_after_as_of)
+            pool = np.flatnonzero(self.ip_active & (ip_eval != _NA))
+            rows, _ = self.sprinkle(pool, [1], 0.01, min_each=2, rng=r2)
+            ip_eval[rows] = self.uniform_int(1, 30, len(rows), rng=r2)
+
         self.out["cases"] = self.rows(
             TABLE_COLUMNS["cases"],
             [
                 self.case_ids,
                 self.lookup([m[0] for m in _MUNICIPALITIES], muni),
-                self.dates(np.where(no_birth, _NA, birth)),
+                self.dates(birth_out),
                 self.dates(self.opened),
                 self.dates(closed_on),
                 self.bools(wants),
@@ -399,7 +467,8 @@ class _Gen:
                 self.dates(ip_end),
                 self.dates(ip_eval),
                 self.dates(mapped),
-                self.bools(eligible),
+                self.bools(eligible_out),
+                unit,
             ],
         )
 
@@ -490,6 +559,8 @@ class _Gen:
         trained = np.where(rng.random(c) < 0.82, self.uniform_int(-3650, -1, c), _NA)
         rows, vals = self.sprinkle(np.arange(c), [0], 0.005)
         trained[rows] = vals
+        rows, _ = self.sprinkle(np.arange(c), [1], 0.02, min_each=2, rng=self.rng2)
+        trained[rows] = self.uniform_int(1, 90, len(rows), rng=self.rng2)  # a course booked after as_of
         first = self.lookup(_FIRST_NAMES, rng.integers(0, len(_FIRST_NAMES), c))
         last = self.lookup(_LAST_NAMES, rng.integers(0, len(_LAST_NAMES), c))
         names = np.array(
@@ -613,6 +684,20 @@ class _Gen:
         a_case, a_coord, a_role, a_start, a_end = (
             x[srt] for x in (a_case, a_coord, a_role, a_start, a_end)
         )
+        if len(a_case):
+            r2 = self.rng2
+            now = (a_start <= 0) & ((a_end == _NA) | (a_end >= 0)) & self.ins[a_case]
+            # a coordinator whose only active assignment started 89, 90 or 91 days ago
+            # (KE-COORD-TRAINING examines from 90), on a case with that one assignment row
+            per_coord = np.bincount(a_coord[now], minlength=c)
+            per_case = np.bincount(a_case, minlength=n)
+            pool = np.flatnonzero(now & (per_coord[a_coord] == 1) & (per_case[a_case] == 1)
+                                  & (self.anchor[a_case] <= -91))
+            rows, vals = self.sprinkle(pool, [-89, -90, -91], 0.05, min_each=2, rng=r2)
+            a_start[rows] = vals
+            # an expected child: half the families already have their barnekoordinator
+            rows = np.flatnonzero(now & self.unborn[a_case] & (r2.random(len(a_case)) < 0.5))
+            a_role[rows] = 2
         self.has_active_assignment = has_act
         self.out["assignments"] = self.rows(
             TABLE_COLUMNS["assignments"],
@@ -983,6 +1068,7 @@ class _Gen:
         )
         flags = [f[srt] for f in flags]
         m = len(case)
+        self._second_wave_meetings(case, date, kind, st, mins, next_on)
         mwidth = max(4, len(str(m)))
         self.meetings = dict(case=case, date=date, kind=kind)
         self.out["meetings"] = self.rows(
@@ -999,6 +1085,30 @@ class _Gen:
                 self.dates(next_on),
             ],
         )
+
+    def _second_wave_meetings(self, case, date, kind, st, mins, next_on) -> None:
+        """Minutes and agreed next meetings on both sides of KE-MINUTES and KE-MEET-OVERDUE (in place)."""
+        if not len(case):
+            return
+        r2 = self.rng2
+        held = (kind == 0) & (date <= 0) & ((st == 0) | (st == 1))
+        # minutes sent exactly 14 (in time) and 15 days (late) after a meeting KE-MINUTES examines
+        pool = np.flatnonzero(held & (date >= -364) & (date <= -15))
+        rows, vals = self.sprinkle(pool, [14, 15], 0.02, min_each=3, rng=r2)
+        mins[rows] = date[rows] + vals
+        if self.input_warnings:  # minutes dated before the meeting (warning minutes_before_meeting)
+            rows, _ = self.sprinkle(np.flatnonzero(held & (mins != _NA)), [1], 0.005, min_each=2, rng=r2)
+            mins[rows] = date[rows] - self.uniform_int(1, 5, len(rows), rng=r2)
+        # the case's last held group meeting agreed a next meeting 14, 15 or 16 days before as_of
+        # that never came (KE-MEET-OVERDUE examines from 15); on a date no other meeting shares
+        hi = np.flatnonzero(held)
+        last = np.ones(len(hi), dtype=bool)
+        last[:-1] = case[hi][1:] != case[hi][:-1]
+        alone = np.ones(len(hi), dtype=bool)
+        alone[1:] = (case[hi][1:] != case[hi][:-1]) | (date[hi][1:] != date[hi][:-1])
+        pool = hi[last & alone & (date[hi] <= -30) & self.group_active_case[case[hi]]]
+        rows, vals = self.sprinkle(pool, [-14, -15, -16], 0.03, min_each=2, rng=r2)
+        next_on[rows] = vals
 
     # ------------------------------------------------------------------ consents
     def make_consents(self):
@@ -1132,6 +1242,84 @@ class _Gen:
             dates = []
         dates = np.array(sorted(dates), dtype=np.int64)
         self.out["ke_meetings"] = self.rows(TABLE_COLUMNS["ke_meetings"], [self.dates(dates)])
+
+
+    # ------------------------------------------------------------------ second wave: plan reviews
+    def make_ip_reviews(self):
+        """The KE's sample review of plans (guideline 13.6): about a third of the active plans,
+        some reviewed twice (on one day, too), a few before the plan started (an earlier plan)
+        or after as_of, items mostly held and sometimes no or empty."""
+        n, r2 = self.n, self.rng2
+        sample = np.flatnonzero(self.ip_active & (r2.random(n) < 0.33))
+        other = np.flatnonzero((self.ins | self.closed) & ~self.ip_active & (r2.random(n) < 0.03))
+        cnt = np.concatenate([self.pick(len(sample), [0.8, 0.15, 0.05], rng=r2) + 1,
+                              np.ones(len(other), dtype=np.int64)])
+        base = np.concatenate([sample, other])
+        case = np.repeat(base, cnt)
+        m = len(case)
+        start = np.where(self.ip_start[case] != _NA, self.ip_start[case], np.minimum(self.anchor[case], 0))
+        hi = np.where(self.closed[case], self.closed_on[case], 0)
+        on = self.uniform_int(np.minimum(start, hi), hi, rng=r2)
+        # boundaries: on the plan's first day and on as_of count, the day before the plan does not
+        act = np.flatnonzero(self.ip_active[case])
+        rows, vals = self.sprinkle(act, [0, 1, 2], 0.03, min_each=2, rng=r2)
+        on[rows] = np.select([vals == 0, vals == 1], [start[rows], 0], start[rows] - 1)
+        rows, _ = self.sprinkle(act, [1], 0.02, min_each=2, rng=r2)
+        on[rows] = start[rows] - self.uniform_int(30, 400, len(rows), rng=r2)  # a review of an earlier plan
+        rows, _ = self.sprinkle(act, [1], 0.01, min_each=1, rng=r2)
+        on[rows] = self.uniform_int(1, 20, len(rows), rng=r2)  # dated after as_of: not counted yet
+        # two reviews of one plan on one day: the later row counts
+        twice = np.flatnonzero((cnt >= 2) & self.ip_active[base])
+        first_row = np.cumsum(cnt) - cnt
+        rows, _ = self.sprinkle(twice, [1], 0.2, min_each=2, rng=r2)
+        on[first_row[rows] + 1] = on[first_row[rows]]
+        srt = np.lexsort((on, case))
+        case, on = case[srt], on[srt]
+        # a complete plan about half the time; otherwise each item held 80 %, no 12 %, empty 8 %
+        complete = r2.random(m) < 0.5
+        items = [np.where(complete, 1, self.tri(m, 0.80, 0.12, rng=r2)) for _ in _CHECKLIST]
+        reviewer = self.lookup(_REVIEWERS, self.pick(m, [0.45, 0.3, 0.15, 0.1], rng=r2),
+                               missing=r2.random(m) < 0.1)
+        self.out["ip_reviews"] = self.rows(
+            TABLE_COLUMNS["ip_reviews"],
+            [self.case_ids[case] if m else [], self.dates(on), reviewer, *[self.bools(f) for f in items]],
+        )
+
+    # ------------------------------------------------------------------ second wave: KE routines
+    def make_ke_routines(self):
+        """The KE's routine register: every task of guideline 12.3, some with an older revision
+        too. The four tasks KE-SYSTEM-ROUTINES requires by default get one situation each, in
+        an order the seed decides: revised exactly 730 days ago (floor(30.4375 x 24), in time),
+        731 days ago (too old), not in the quality system, and no routine at all."""
+        r2 = self.rng2
+        if not self.n:
+            self.out["ke_routines"] = []
+            return
+        situation = dict(zip(_REQUIRED_TASKS, r2.permutation(4).tolist(), strict=True))
+        tasks, revised, filed = [], [], []
+        for task in _TASK_TITLES:
+            s = situation.get(task, -1)
+            if s == 3:
+                continue  # no routine for this task
+            if r2.random() < 0.3:  # an older revision kept in the register
+                tasks.append(task)
+                revised.append(int(self.uniform_int(-3000, -800, rng=r2)))
+                filed.append(0 if r2.random() < 0.5 else 1)
+            day = {0: -730, 1: -731}.get(s, int(self.uniform_int(-1400, -20, rng=r2)))
+            tasks.append(task)
+            revised.append(day if r2.random() > 0.06 or s >= 0 else _NA)
+            filed.append(0 if s == 2 else (1 if s >= 0 or r2.random() < 0.85 else int(r2.choice([0, -1]))))
+        if self.input_warnings:  # a revision dated after as_of (warning revised_after_as_of)
+            tasks.append("informasjon")
+            revised.append(int(self.uniform_int(1, 60, rng=r2)))
+            filed.append(1)
+        owner = self.lookup(_ROUTINE_OWNERS, self.pick(len(tasks), [0.6, 0.25, 0.15], rng=r2))
+        self.out["ke_routines"] = self.rows(
+            TABLE_COLUMNS["ke_routines"],
+            [np.array(tasks, dtype=object), self.lookup(list(_TASK_TITLES.values()),
+                                                        [list(_TASK_TITLES).index(t) for t in tasks]),
+             owner, self.dates(np.array(revised, dtype=np.int64)), self.bools(filed)],
+        )
 
 
 # --------------------------------------------------------------------------- public API

@@ -1176,7 +1176,75 @@ def corpus() -> dict[str, bytes]:
     files["ods_empty_cases_sheet.ods"] = ods_bytes_of([Sheet("saker", []), *base_sheets(nb=True)[1:]])
     files["ods_is_text_document.ods"] = ods_zip(ods_parts([Sheet("cases", [["case_id"], ["S-1"]])]),
                                                 mime=b"application/vnd.oasis.opendocument.text")
+
+    # --- the second wave's tables (ip_gjennomganger, ke_rutiner) and cases.unit, in bokmål, three forms
+    files.update(second_wave_files())
     return files
+
+
+# --------------------------------------------------------------------------------------
+# SECOND_WAVE: cases.unit, ip_reviews and ke_routines under their bokmål names
+# --------------------------------------------------------------------------------------
+# Three cases without services, coordinators, plans or groups, so that no rule finds anything
+# (the four routines KE-SYSTEM-ROUTINES requires by default are there, revised and filed; the
+# review is of a case without a plan): the files are about reading and problems. Problems:
+#   ip_gjennomganger row 3: S-9 is no case                        -> error, set aside
+#   ip_gjennomganger row 4: mål = "kanskje"                       -> warning, taken as empty
+#   ke_rutiner row 5: «Kvalitetsrutiner» is no KE task            -> error, set aside
+#   ke_rutiner row 7: i_kvalitetssystemet = "delvis"              -> warning, taken as empty
+# Every date is on or before D: a revision or evaluation after D is a data-quality warning of
+# the rules, which this entry does not test.
+
+SECOND_WAVE: dict[str, list[list[Any]]] = {
+    "saker": [
+        ["sak_id", "fødselsdato", "åpnet", "ønsker_koordinator", "enhet"],
+        ["S-1", "1980-05-01", "2024-01-10", False, "  Hjemmetjenesten sone nord "],
+        ["S-2", "2015-03-03", "2025-06-01", None, None],
+        ["S-3", "1990-01-01", "2023-01-01", False, "Barn og familie"],
+    ],
+    "ip_gjennomganger": [
+        ["sak_id", "gjennomgått", "gjennomgått_av", "mål", "deltakere", "koordinator", "bidrag", "tiltak",
+         "gjennomføring", "planperiode", "samtykke", "samarbeid"],
+        ["S-1", "2026-03-01", "KE-leder", True, True, True, False, True, True, True, None, True],
+        ["S-9", "2026-03-02", "KE-leder", True, True, True, True, True, True, True, True, True],
+        ["S-2", "2026-03-03", "Rådgiver", "kanskje", True, True, True, True, True, True, True, True],
+    ],
+    "ke_rutiner": [
+        ["oppgave", "tittel", "eier", "sist_revidert", "i_kvalitetssystemet"],
+        ["Motta meldinger", "Mottak av meldinger til KE", "KE-leder", "2026-01-15", True],
+        ["meldinger", "Mottak av meldinger (gammel)", "KE-leder", "2014-05-01", False],
+        ["Utarbeide rutiner for arbeidet med individuell plan og koordinator", "IP-rutine", "KE-leder",
+         "2025-06-01", True],
+        ["Kvalitetsrutiner", "Avvikshåndtering", "Kvalitetsrådgiver", "2025-01-01", True],
+        ["Oppnevning av koordinator", "Oppnevning", "KE-leder", "2024-12-01", True],
+        ["informasjon", "Informasjon på nettsidene", "Kommunikasjon", "2019-02-01", "delvis"],
+        ["Opplæring og veiledning av koordinatorer", "Opplæringsplan for koordinatorer", "KE-leder",
+         "2025-09-01", True],
+    ],
+}
+SECOND_WAVE_DATES = {"fødselsdato", "åpnet", "gjennomgått", "sist_revidert"}
+
+
+def second_wave_files() -> dict[str, bytes]:
+    """SECOND_WAVE as json (ISO text, JSON booleans), a Windows-1252 ';' csv folder (d.m.yyyy, ja/nei)
+    and an xlsx workbook (date and boolean cells)."""
+    out: dict[str, bytes] = {}
+    out["json_second_wave_nb.json"] = json_bytes(
+        {name: [dict(zip(rows[0], r, strict=True)) for r in rows[1:]] for name, rows in SECOND_WAVE.items()})
+    for name, rows in SECOND_WAVE.items():
+        text = [rows[0]] + [[text_of(v, date_style="no") if c in SECOND_WAVE_DATES else text_of(v)
+                             for c, v in zip(rows[0], r, strict=True)] for r in rows[1:]]
+        out[f"csv_second_wave_cp1252/{name}.csv"] = csv_bytes(text, delimiter=";", encoding="cp1252")
+    sheets = []
+    for name, rows in SECOND_WAVE.items():
+        cells = [rows[0]] + [[as_date(v) if c in SECOND_WAVE_DATES and v else v
+                              for c, v in zip(rows[0], r, strict=True)] for r in rows[1:]]
+        sheets.append(Sheet(name, cells))
+    out["xlsx_second_wave.xlsx"] = xlsx_bytes(sheets)
+    # a routines sheet without its required task column: refused, naming the column
+    out["xlsx_ke_rutiner_without_task.xlsx"] = xlsx_bytes(
+        [sheets[0], Sheet("ke_rutiner", [r[1:] for r in sheets[2].rows])])
+    return out
 
 
 def ods_bytes() -> bytes:

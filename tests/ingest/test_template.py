@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -15,7 +16,7 @@ from ke_rules.cli import main
 from ke_rules.ingest import template as tpl
 from ke_rules.ingest.read import IGNORED_SHEETS
 from ke_rules.ingest.schema import TABLES
-from ke_rules.ingest.vocabulary import BOOL_WORDS, ENUM_SYNONYMS, normalise_name
+from ke_rules.ingest.vocabulary import BOOL_WORDS, ENUM_SYNONYMS, KE_TASK_LABELS, normalise_name
 
 
 @pytest.fixture(scope="module", params=["nb", "en"])
@@ -129,9 +130,47 @@ def test_help_sheet_explains_every_column(made):
                 assert all(v in row[3] for v in dict.fromkeys(ENUM_SYNONYMS[column.enum].values()))
 
 
+def _help_rows(path: Path, lang: str) -> list[list[object]]:
+    return [[c.value for c in r] for r in openpyxl.load_workbook(path)[tpl.HELP_SHEET[lang]].iter_rows()]
+
+
+def test_help_sheet_names_every_ke_task_by_its_guideline_heading(made):
+    """The task cell reads as the guideline does, not as folded lookup keys (pa_tvers, nivaer)."""
+    lang, path = made
+    rows = _help_rows(path, lang)
+    start = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("ke_routines ("))
+    task = next(r for r in rows[start:] if r[0] == "task")
+    lines = task[3].split("\n")
+    label = 0 if lang == "nb" else 1
+    assert lines[:12] == [f"{key} — {labels[label]}" for key, labels in KE_TASK_LABELS.items()]
+    assert "motta meldinger" in lines[12] and "_" not in lines[12]
+    assert "pa_tvers" not in task[3] and "opplaering_og" not in task[3]
+
+
+def test_ke_task_headings_are_read_as_their_task():
+    """A user who types the heading shown in the template gets the task it stands beside."""
+    assert list(KE_TASK_LABELS) == list(dict.fromkeys(ENUM_SYNONYMS["ke_task"].values()))
+    for key, (nb, _) in KE_TASK_LABELS.items():
+        assert ENUM_SYNONYMS["ke_task"][normalise_name(nb)] == key
+
+
+@pytest.mark.parametrize("table, says", [
+    ("ip_reviews", {"nb": "et tomt punkt regnes som manglende", "en": "an empty item counts as missing"}),
+    ("ke_routines", {"nb": "gjelder den sist reviderte", "en": "the latest revised applies"}),
+])
+def test_help_sheet_explains_how_the_new_sheets_are_filled(made, table, says):
+    """The note follows the table's column rows, so the column list itself stays as the contract's."""
+    lang, path = made
+    rows = _help_rows(path, lang)
+    start = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith(f"{table} ("))
+    note = rows[start + 2 + len(TABLES[table].columns)][0]
+    assert says[lang] in note
+
+
 def test_english_texts_cover_the_contract():
     assert set(tpl.EN_TABLE_TEXT) == set(TABLES)
     assert set(tpl.EN_COLUMN_TEXT) == {(t.name, c.name) for t in TABLES.values() for c in t.columns}
+    assert set(tpl.TABLE_NOTES["nb"]) == set(tpl.TABLE_NOTES["en"])
     assert all(c.nb for t in TABLES.values() for c in t.columns)
 
 
@@ -164,8 +203,9 @@ def test_filled_template_round_trips(tmp_path):
     d = dt.date
     rows = {
         "cases": [["S-1", "0301", d(2015, 4, 2), d(2025, 1, 10), None, "ja", "ja", d(2025, 2, 1), None,
-                   d(2026, 2, 1), d(2025, 3, 1), "nei"],
-                  ["007", "1112", "02.04.1980", "2025-01-10", None, "nei", None, None, None, None, None, None]],
+                   d(2026, 2, 1), d(2025, 3, 1), "nei", "  Hjemmetjenesten sone nord "],
+                  ["007", "1112", "02.04.1980", "2025-01-10", None, "nei", None, None, None, None, None, None,
+                   None]],
         "services": [["S-1", "hjemmesykepleie", "helse", "Hjemmetjenesten", d(2025, 1, 1), None],
                      ["S-1", "BUP", None, None, d(2025, 1, 1), None]],
         "coordinators": [["K-1", "Kari Nordmann", "Helsestasjon", d(2024, 9, 1), 6]],
@@ -177,6 +217,10 @@ def test_filled_template_round_trips(tmp_path):
         "relatives": [["S-1", "sosken", d(2012, 5, 5)]],
         "referrals": [["S-1", d(2025, 1, 5), "fastlege"]],
         "ke_meetings": [[d(2026, 10, 5)]],
+        "ip_reviews": [["S-1", d(2026, 3, 1), "KE-leder", "ja", "ja", "ja", "nei", "ja", "ja", "ja", None, "ja"]],
+        "ke_routines": [["Opplæring og veiledning av koordinatorer", "Opplæringsplan", "KE-leder", d(2025, 9, 1),
+                         "ja"],
+                        ["meldinger", "Mottak av meldinger", None, "01.02.2024", "nei"]],
     }
     for name, body in rows.items():
         for r, values in enumerate(body, start=2):
@@ -190,8 +234,16 @@ def test_filled_template_round_trips(tmp_path):
     assert list(cases.index) == ["S-1", "007"] and cases.loc["S-1", "municipality"] == "0301"
     assert cases.loc["007", "birth_date"].date() == dt.date(1980, 4, 2)
     assert cases.loc["S-1", "birth_date"].date() == dt.date(2015, 4, 2)
+    assert cases.loc["S-1", "unit"] == "Hjemmetjenesten sone nord" and pd.isna(cases.loc["007", "unit"])
     meeting = snapshot.table("meetings").iloc[0]
     assert meeting["kind"] == "ansvarsgruppe" and meeting["status"] == "held"
+    review = snapshot.table("ip_reviews").iloc[0]
+    assert review["reviewed_on"].date() == dt.date(2026, 3, 1) and review["goals"] == True  # noqa: E712
+    assert review["contributions"] == False and pd.isna(review["consent"])  # noqa: E712
+    routines = snapshot.table("ke_routines")
+    assert list(routines["task"]) == ["opplaering", "meldinger"]
+    assert list(routines["in_quality_system"]) == [True, False]
+    assert routines["last_revised_on"].iloc[1].date() == dt.date(2024, 2, 1)
     code, report = _check(path)
     assert code == 0 and report["input_problems"] == []
 

@@ -45,6 +45,10 @@ ENUMS = {
     ("consents", "scope"): {"ip", "ansvarsgruppe", "samarbeidsmote", "informasjonsdeling", "alle"},
     ("consents", "form"): {"skriftlig", "muntlig", None},
     ("relatives", "relation"): {"barn", "sosken", "forelder", "partner", "annet"},
+    ("ke_routines", "task"): {
+        "plan", "brukermedvirkning", "oversikt", "meldinger", "rutiner_ip", "oppnevning", "kompetanse",
+        "opplaering", "samarbeid", "familieperspektiv", "informasjon", "interne_meldinger",
+    },
     ("referrals", "source"): {
         "bruker",
         "parorende",
@@ -66,7 +70,11 @@ REQUIRED = {
     "relatives": ["case_id", "relation"],
     "referrals": ["case_id", "received_on"],
     "ke_meetings": ["meeting_date"],
+    "ip_reviews": ["case_id", "reviewed_on"],
+    "ke_routines": ["task"],
 }
+CHECKLIST = ["goals", "participants", "coordinator", "contributions", "measures", "implementation", "period",
+             "consent", "cooperation"]
 SPANS = {
     "cases": [("opened_on", "closed_on"), ("ip_started_on", "ip_ended_on")],
     "services": [("start_date", "end_date")],
@@ -82,6 +90,8 @@ BOOLS = {
     "invitation_has_participants",
     "invitation_has_time_place",
     "invitation_has_agenda",
+    "in_quality_system",
+    *CHECKLIST,
 }
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EXCEL_MIN = datetime.date(1900, 3, 1)
@@ -516,7 +526,20 @@ def test_input_warnings_only_on_request(tmp_path):
     report = ke_rules.evaluate(ke_rules.load_snapshot(path), "nasjonal", as_of=D)
     problems = _problems(report)
     assert problems and {p[0] for p in problems} == {"warning"}
-    assert {p[1] for p in problems} == {"meetings", "groups"}
+    # meetings and groups: the first wave's warnings; cases and ke_routines: the second wave's
+    # data-quality warnings (an evaluation or a revision after as_of), once its rules check them
+    assert {"meetings", "groups"} <= {p[1] for p in problems} <= {"meetings", "groups", "cases", "ke_routines"}
+
+
+def test_second_wave_warnings_only_on_request():
+    """The dates the second wave's rules warn about (rules.md) appear only with input_warnings."""
+    for warnings in (False, True):
+        snap = generate(N, seed=1, as_of=D, input_warnings=warnings)
+        late_eval = [c for c in snap["cases"] if c["ip_last_evaluated_on"] and d(c["ip_last_evaluated_on"]) > D]
+        early_minutes = [m for m in snap["meetings"] if m["minutes_sent_on"]
+                         and d(m["minutes_sent_on"]) < d(m["meeting_date"])]
+        late_revision = [r for r in snap["ke_routines"] if r["last_revised_on"] and d(r["last_revised_on"]) > D]
+        assert bool(late_eval) == bool(early_minutes) == bool(late_revision) == warnings
 
 
 def test_coordinators_work_in_one_municipality(snap):
@@ -573,3 +596,145 @@ def test_xlsx_cell_text_is_escaped(tmp_path):
     got = list(openpyxl.load_workbook(tmp_path / "e.xlsx")["cases"].iter_rows(values_only=True))
     assert got[1][:3] == ("A&B <1>", " 0301", datetime.datetime(2000, 2, 29))
     assert got[2][0] == "tab\there_x0001_"  # a control character as OOXML writes it
+
+
+# ----------------------------------------------------------------------------- (6) the second wave
+
+
+def _assignments_by_case(snap) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for a in snap["assignments"]:
+        out.setdefault(a["case_id"], []).append(a)
+    return out
+
+
+def _reference_date(snap, case) -> datetime.date | None:
+    received = [d(r["received_on"]) for r in snap["referrals"]
+                if r["case_id"] == case["case_id"] and d(r["received_on"]) <= D]
+    if received:
+        return min(received)
+    opened = d(case["opened_on"])
+    return opened if opened and opened <= D else None
+
+
+def test_case_units_a_handful_and_some_empty(snap):
+    units = [c["unit"] for c in snap["cases"]]
+    named = {u for u in units if u}
+    assert 4 <= len(named) <= 8 and all(u == u.strip() for u in named)
+    assert 0 < units.count(None) < 0.1 * N
+
+
+def test_coordinator_wanted_on_both_sides(snap, in_scope):
+    """KE-COORD-MISSING: wanted (or an active plan and nothing recorded) with and without an appointment,
+    and «nei» (a declined offer) and empty on record."""
+    by_case = _assignments_by_case(snap)
+    seen = set()
+    for c in snap["cases"]:
+        if c["case_id"] not in in_scope:
+            continue
+        ip = c["ip_started_on"] and active(c["ip_started_on"], c["ip_ended_on"])
+        if not (c["wants_coordinator"] is True or (c["wants_coordinator"] is None and ip)):
+            continue
+        ref = _reference_date(snap, c)
+        if ref is None or ref > ago(30):
+            continue
+        appointed = any(active(a["start_date"], a["end_date"]) for a in by_case.get(c["case_id"], []))
+        seen.add((c["wants_coordinator"], appointed))
+    assert {(True, True), (True, False), (None, True)} <= seen
+    assert {c["wants_coordinator"] for c in snap["cases"]} == {True, False, None}
+
+
+def test_barnekoordinator_for_children_and_expected_children(snap, in_scope):
+    by_case = _assignments_by_case(snap)
+    sides = set()
+    unborn = 0
+    for c in snap["cases"]:
+        if c["case_id"] not in in_scope or not (c["child_coordinator_eligible"] and c["wants_coordinator"]):
+            continue
+        born = d(c["birth_date"]) if c["birth_date"] else None
+        unborn += born is not None and born > D
+        if not (minor(c["birth_date"]) or (born and born > D)):
+            continue
+        child = any(a["role"] == "barnekoordinator" and active(a["start_date"], a["end_date"])
+                    for a in by_case.get(c["case_id"], []))
+        sides.add(child)
+    assert sides == {True, False} and unborn >= 1
+
+
+@pytest.mark.parametrize("cases, seed", [(N, 7), (3_000, 2)])
+def test_plan_evaluation_on_both_sides_and_at_the_boundary(cases, seed):
+    snap = generate(cases, seed=seed, as_of=D)
+    held_eval = {m["case_id"] for m in snap["meetings"] if m["kind"] == "evaluering"}
+    started = [c for c in snap["cases"] if c["ip_started_on"] and active(c["ip_started_on"], c["ip_ended_on"])]
+    assert {(D - d(c["ip_started_on"])).days for c in started} >= {365, 366}
+    examined = [c for c in started if (D - d(c["ip_started_on"])).days > 365]
+    late = [c for c in examined if c["ip_last_evaluated_on"] is None or d(c["ip_last_evaluated_on"]) < ago(365)]
+    assert late and len(late) < len(examined) and held_eval
+
+
+def test_minutes_on_both_sides_of_fourteen_days(snap):
+    days = [(d(m["minutes_sent_on"]) - d(m["meeting_date"])).days for m in snap["meetings"]
+            if m["kind"] in ("ansvarsgruppe", None) and m["minutes_sent_on"] and ago(364) <= d(m["meeting_date"]) <= ago(14)]
+    assert {14, 15} <= set(days) and min(days) >= 0
+    assert any(m["minutes_sent_on"] is None and m["status"] in ("held", None) and d(m["meeting_date"]) <= ago(14)
+               for m in snap["meetings"])
+
+
+def test_agreed_next_meetings_overdue_around_the_grace(snap):
+    agreed = {(D - d(m["next_meeting_on"])).days for m in snap["meetings"] if m["next_meeting_on"]}
+    assert {14, 15, 16} <= agreed
+
+
+def test_coordinators_trained_untrained_and_booked(snap, in_scope):
+    trained = [c["trained_on"] for c in snap["coordinators"]]
+    assert None in trained and any(t and d(t) > D for t in trained) and any(t and d(t) <= D for t in trained)
+    # the training grace: a coordinator whose earliest active assignment started 89, 90 and 91 days ago
+    earliest: dict[str, datetime.date] = {}
+    for a in snap["assignments"]:
+        if a["case_id"] in in_scope and active(a["start_date"], a["end_date"]):
+            k = a["coordinator_id"]
+            earliest[k] = min(earliest.get(k, d(a["start_date"])), d(a["start_date"]))
+    assert {89, 90, 91} <= {(D - v).days for v in earliest.values()}
+
+
+def test_plan_reviews(snap):
+    cases = {c["case_id"]: c for c in snap["cases"]}
+    reviews = snap["ip_reviews"]
+    assert 0.05 * N <= len(reviews) <= 0.4 * N
+    for r in reviews:
+        assert list(r) == TABLE_COLUMNS["ip_reviews"]
+    complete = [r for r in reviews if all(r[k] is True for k in CHECKLIST)]
+    lacking = [r for r in reviews if any(r[k] is not True for k in CHECKLIST)]
+    assert complete and lacking
+    assert any(r[k] is False for r in reviews for k in CHECKLIST) and any(r[k] is None for r in reviews for k in CHECKLIST)
+    offsets = [(d(r["reviewed_on"]) - d(cases[r["case_id"]]["ip_started_on"])).days for r in reviews
+               if cases[r["case_id"]]["ip_started_on"]]
+    assert {0, -1} <= set(offsets) and min(offsets) < -1  # on the plan's first day, the day before, an earlier plan
+    assert any(d(r["reviewed_on"]) == D for r in reviews) and any(d(r["reviewed_on"]) > D for r in reviews)
+    pairs = [(r["case_id"], r["reviewed_on"]) for r in reviews]
+    assert len(pairs) > len(set(pairs))  # two reviews of one plan on one day
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_ke_routines_give_every_required_situation(seed):
+    """The four default required tasks: one in time at exactly 730 days, one at 731, one outside the
+    quality system and one missing, whichever task gets which (the seed decides)."""
+    routines = generate(60, seed=seed, as_of=D)["ke_routines"]
+    latest: dict[str, dict] = {}
+    for r in routines:  # the greatest last_revised_on, empty first, ties: the later row
+        old = latest.get(r["task"])
+        if old is None or (r["last_revised_on"] or "") >= (old["last_revised_on"] or ""):
+            latest[r["task"]] = r
+    required = ["meldinger", "rutiner_ip", "oppnevning", "opplaering"]
+    situations = set()
+    for task in required:
+        r = latest.get(task)
+        if r is None:
+            situations.add("mangler")
+        elif not r["in_quality_system"]:
+            situations.add("utenfor")
+        else:
+            situations.add((D - d(r["last_revised_on"])).days)
+    assert situations == {"mangler", "utenfor", 730, 731}
+    assert len({r["task"] for r in routines}) == 11 and len(routines) >= 11
+    assert generate(0, seed=seed, as_of=D)["ke_routines"] == []
