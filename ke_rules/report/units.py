@@ -5,7 +5,8 @@ is ``cases.unit``, else the unit of the coordinator of the case's earliest-start
 assignment active at D (ties: the earlier row; a coordinator without a unit gives no
 unit, with no fall-through to another assignment), else none. KE-level subjects (the
 KE's months, its routines) have no unit. Units are the trimmed text (the input's text
-columns are trimmed), compared case-sensitively; an empty unit is None.
+columns are trimmed), compared case-sensitively; an empty unit is None. A personal identity
+number typed as a unit is masked, as everywhere.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import datetime as dt
 import pandas as pd
 
 from ke_rules.ingest.validate import Snapshot
+from ke_rules.privacy.identity import mask_identity_numbers
 
 __all__ = ["case_units", "coordinator_units", "subject_units"]
 
@@ -64,4 +66,4 @@ def _unit(value: object) -> str | None:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     text = str(value).strip()
-    return text or None
+    return mask_identity_numbers(text) if text else None
