@@ -19,8 +19,8 @@ from ke_rules.report.render.labels import TEXT
 
 from .conftest import csv_pairs, csv_rows, html_finding_rows, html_pairs, json_pairs, md_cells, md_pairs, xlsx_pairs
 
-SHEETS = {"nb": ["Sammendrag", "Funn", "Inndataproblemer", "Regler"],
-          "en": ["Summary", "Findings", "Input problems", "Rules"]}
+SHEETS = {"nb": ["Sammendrag", "Funn", "Inndataproblemer", "Regler", "Per enhet"],
+          "en": ["Summary", "Findings", "Input problems", "Rules", "By unit"]}
 
 
 def test_labels_have_the_same_keys_in_both_languages():
@@ -102,7 +102,8 @@ def test_csv_shape(demo_nb):
     assert b"\n" not in body.replace(b"\r\n", b"")
     rows = csv_rows(data)
     assert rows[0] == ["Alvorlighetsgrad", "Regel", "Gjelder (type)", "Gjelder (id)", "Sak", "Beskrivelse",
-                       "Grunnlag", "Lenke til grunnlag", "Status", "Vurderte data"]
+                       "Grunnlag", "Lenke til grunnlag", "Status", "Vurderte data", "Begrunnelse for unntak",
+                       "Unntak besluttet av", "Unntak gyldig til"]
     for row, f in zip(rows[1:], demo_nb.findings, strict=True):
         assert len(row) == 10
         assert json.loads(row[9]) == f.evidence
@@ -114,7 +115,7 @@ def test_csv_shape(demo_nb):
 def test_csv_semicolon_for_norwegian_excel(demo_nb):
     data = render(demo_nb, "csv", delimiter=";")
     assert csv_pairs(data, ";") == [(f.rule_id, f.subject_id) for f in demo_nb.findings]
-    assert data.splitlines()[0].count(b";") == 9
+    assert data.splitlines()[0].count(b";") == 12
 
 
 @pytest.mark.parametrize("bad", ["", ";;", '"', "\n"])
@@ -131,7 +132,7 @@ def test_xlsx_structure(demo_nb, ruleset):
     n = len(demo_nb.findings)
     ws = wb["Funn"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:K{n + 1}"
+    assert ws.auto_filter.ref == f"A1:N{n + 1}"
     assert [c.value for c in ws[1]][:3] == ["Alvorlighetsgrad", "Regel", "Regeltittel"]
     assert all(c.font.bold for c in ws[1])
     # the first basis URL is a working hyperlink with the Hyperlink style
@@ -239,7 +240,8 @@ def test_xlsx_english(demo_en, ruleset):
     wb = openpyxl.load_workbook(io.BytesIO(render(demo_en, "xlsx", ruleset=ruleset)))
     ws = wb["Findings"]
     assert [c.value for c in ws[1]] == ["Severity", "Rule", "Rule title", "Subject type", "Subject id", "Case",
-                                        "Message", "Basis", "Basis link", "Status", "Evidence"]
+                                        "Message", "Basis", "Basis link", "Status", "Evidence",
+                                        "Waiver reason", "Waiver decided by", "Waiver expires on"]
     assert ws["C2"].value == "Children as relatives mapped"
     assert wb["Summary"]["B3"].number_format == "yyyy-mm-dd"
 
