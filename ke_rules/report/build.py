@@ -306,17 +306,16 @@ def _measures_by_unit(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evalua
         if rule.subject not in units_of:
             units_of[rule.subject] = subject_units(snapshot, facts.as_of, rule.subject, frame)
         units = units_of[rule.subject]
-        population: dict[str | None, int] = {}
-        for i in np.flatnonzero(evaluation.populations[rule.id]).tolist():
-            population[units[i]] = population.get(units[i], 0) + 1
-        findings: dict[str | None, int] = {}
+        # counted column-wise: a national run has a hundred thousand subjects per rule
+        unit_series = pd.Series(units, dtype=object)
+        population = _count(unit_series[np.asarray(evaluation.populations[rule.id], dtype=bool)])
+        rows = np.asarray(evaluation.findings[rule.id], dtype=np.int64)
+        findings = _count(unit_series.iloc[rows])
         waived: dict[str | None, int] = {}
-        rows = evaluation.findings[rule.id]
-        ids = mask_many([str(v) for v in frame["_id"].iloc[rows].tolist()]) if len(rows) else []
-        for i, subject_id in zip(np.asarray(rows).tolist(), ids, strict=True):
-            findings[units[i]] = findings.get(units[i], 0) + 1
-            if (rule.id, subject_id) in waived_keys:
-                waived[units[i]] = waived.get(units[i], 0) + 1
+        if waived_keys and len(rows):
+            ids = mask_many([str(v) for v in frame["_id"].iloc[rows].tolist()])
+            hit = np.array([(rule.id, i) in waived_keys for i in ids], dtype=bool)
+            waived = _count(unit_series.iloc[rows[hit]])
         for unit in set(population) | set(findings):
             pop, n, w = population.get(unit, 0), findings.get(unit, 0), waived.get(unit, 0)
             if pop == 0:
@@ -327,6 +326,12 @@ def _measures_by_unit(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evalua
             }))
     out.sort(key=lambda m: (m.unit is None, natural_key(m.unit) if m.unit is not None else ((), ""), m.rule_id))
     return out
+
+
+def _count(units: pd.Series) -> dict[str | None, int]:
+    """How many times each unit occurs (None for no unit)."""
+    counts = units.value_counts(dropna=False, sort=False)
+    return {None if u is None or u != u else u: int(n) for u, n in counts.items()}
 
 
 def _coordinator_load(facts: Facts) -> list[CoordinatorLoad]:

@@ -238,3 +238,18 @@ def test_a_measure_rounds_a_tie_away_from_zero(tmp_path):
     m = {m.rule_id: m for m in report.measures}[RULE]
     assert (m.population, m.findings, m.waived) == (32, 31, 2)
     assert (m.rate, m.rate_after_waivers) == (0.0313, 0.0938)  # 1/32 = 0.03125, 3/32 = 0.09375: ties
+
+
+def test_the_library_takes_waivers_as_a_file_or_read_once(tmp_path):
+    (tmp_path / "w.csv").write_text(
+        "rule_id,subject_id,reason,decided_by,decided_on,expires_on\r\n"
+        f"{RULE},c2,fra fil,KE-leder,{day(-1)},{day(1)}\r\n", encoding="utf-8")
+    snapshot = ke_rules.load_snapshot(snap(waiver("c1")).write(tmp_path))
+    read = ke_rules.load_waivers(tmp_path / "w.csv")
+    assert isinstance(read, ke_rules.WaiverSource) and read.source == "file"
+    for given in (tmp_path / "w.csv", str(tmp_path / "w.csv"), read):
+        report = ke_rules.evaluate(snapshot, NASJONAL, as_of=D, waivers=given)
+        assert {f.subject_id for f in report.findings if f.status == "waived"} == {"c1", "c2"}
+        assert all(isinstance(f.waiver, ke_rules.Waiver) for f in report.findings if f.status == "waived")
+    assert {"Waiver", "WaiverSource", "MeasureByUnit", "load_waivers"} <= set(ke_rules.__all__)
+    assert all(isinstance(m, ke_rules.MeasureByUnit) for m in report.measures_by_unit)
