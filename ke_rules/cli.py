@@ -151,7 +151,8 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
         ruleset_file = Path(ruleset_name)
         try:
             refuse_output_over_input(output, input_path,
-                                     ruleset_path=ruleset_file if ruleset_file.is_file() else None)
+                                     ruleset_path=ruleset_file if ruleset_file.is_file() else None,
+                                     waivers_path=waivers_path)
         except KeRulesError as exc:
             _die(str(exc))
         if not output.parent.is_dir():

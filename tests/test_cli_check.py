@@ -284,3 +284,12 @@ def test_waivers_show_in_every_format(tmp_path):
         cells = {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None}
         assert "Venter på svar" in cells and "KE-leder" in cells
         assert any("Nord" == c for c in cells)  # the unit sheet
+
+
+def test_the_report_never_overwrites_the_waivers_file(tmp_path):
+    snap = write_json(tmp_path / "s.json", WAIVED_SNAP)
+    waivers = tmp_path / "unntak.csv"
+    waivers.write_bytes(WAIVER_HEADER.encode())
+    code, _, err = run("check", str(snap), "--waivers", str(waivers), "--output", str(waivers), "--format", "csv")
+    assert code == 2 and "unntaksfilen" in err
+    assert waivers.read_bytes() == WAIVER_HEADER.encode()
