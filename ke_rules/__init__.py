@@ -24,9 +24,8 @@ from ke_rules.errors import EngineError, InputRefused, KeRulesError, RulesetErro
 
 if TYPE_CHECKING:
     from ke_rules.ingest.validate import Snapshot
-    from ke_rules.pipeline import today_in_oslo
     from ke_rules.ingest.waivers import WaiverSource
-    from ke_rules.pipeline import load_waivers
+    from ke_rules.pipeline import load_waivers, today_in_oslo
     from ke_rules.report.models import Finding, InputProblem, Measure, MeasureByUnit, Report, Waiver
     from ke_rules.rules.ruleset import Rule, Ruleset, builtin_rulesets, load_ruleset
 

@@ -22,7 +22,7 @@ import yaml
 
 from ke_rules.errors import InputRefused
 from ke_rules.ingest.problems import InputProblem
-from ke_rules.ingest.read import IGNORED_SHEETS, RawTable, _as_columns, _map_columns, _read_ods, _read_xlsx, _is_ods
+from ke_rules.ingest.read import IGNORED_SHEETS, RawTable, _as_columns, _is_ods, _map_columns, _read_ods, _read_xlsx
 from ke_rules.ingest.schema import WAIVERS, resolve_waivers_name
 from ke_rules.ingest.vocabulary import normalise_name
 

@@ -21,10 +21,10 @@ from pydantic import BaseModel
 from ke_rules._version import __version__
 from ke_rules.derive.facts import Facts, natural_key
 from ke_rules.engines.evaluation import ENGINE_NAMES, Evaluation
-from ke_rules.ingest.problems import InputProblem
+from ke_rules.ingest.problems import InputProblem, ProblemCode
 from ke_rules.ingest.validate import Snapshot
-from ke_rules.ingest.waivers import WaiverSource
 from ke_rules.ingest.values import show_hidden
+from ke_rules.ingest.waivers import WaiverSource
 from ke_rules.privacy.identity import mask_identity_numbers, mask_many
 from ke_rules.report.models import (
     SEVERITY_ORDER,
@@ -268,8 +268,10 @@ def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation:
 
     problems = [p.model_copy(update={"problem": p.text(lang)})
                 for p in snapshot.problems + facts.problems + waiver_problems]
-    problems.sort(key=lambda p: (_PROBLEM_ORDER[p.severity], p.table, p.source or "", p.row or 0, p.column or "",
-                                 p.code.value, p.value or "", p.detail or ""))
+    # a waiver's expired and not-yet-valid notices come before the unmatched ones (report-contract.md)
+    problems.sort(key=lambda p: (_PROBLEM_ORDER[p.severity], p.table, p.code == ProblemCode.WAIVER_UNMATCHED,
+                                 p.source or "", p.row or 0, p.column or "", p.code.value, p.value or "",
+                                 p.detail or ""))
 
     open_ = [f for f in findings if f.status == "open"]
     by_severity = {"high": 0, "medium": 0, "low": 0}

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import ke_rules
 
-from ..snapshot_builder import D, NASJONAL, Snap, day
+from ..snapshot_builder import NASJONAL, D, Snap, day
 
 RULE = "KE-CHILD-RELATIVE"
 

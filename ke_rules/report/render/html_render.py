@@ -32,9 +32,9 @@ from ke_rules.report.render.common import (
     rule_rows,
     severity_label,
     status_label,
+    subject_label,
     unit_table,
     waiver_text,
-    subject_label,
 )
 from ke_rules.report.render.labels import labels
 from ke_rules.report.render.svg import MAX_BARS, compliance_chart, load_bars, load_histogram

@@ -26,9 +26,9 @@ from ke_rules.report.render.common import (
     rule_rows,
     severity_label,
     status_label,
+    subject_label,
     unit_table,
     waiver_text,
-    subject_label,
 )
 from ke_rules.report.render.labels import labels
 
@@ -132,7 +132,8 @@ def render_md(report: Report, *, ruleset: Ruleset | None = None) -> bytes:
         out += [f"## {md_text(t['by_unit'])}", ""]
         out += _table([t["unit"], *map(md_text, unit_rules)],
                       [(md_text(u if u is not None else t["unit_none"]),
-                        *(md_text(fmt_percent(cells[(u, r)].rate, lang)) if (u, r) in cells else "" for r in unit_rules))
+                        *(md_text(fmt_percent(cells[(u, r)].rate, lang)) if (u, r) in cells else ""
+                          for r in unit_rules))
                        for u in units], numeric=list(range(1, len(unit_rules) + 1)))
         out.append("")
 

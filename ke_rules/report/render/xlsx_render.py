@@ -46,8 +46,8 @@ from ke_rules.report.render.common import (
     rule_title,
     severity_label,
     status_label,
-    unit_table,
     subject_label,
+    unit_table,
 )
 from ke_rules.report.render.labels import labels
 from ke_rules.report.render.safe import xlsx_text
