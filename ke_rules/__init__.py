@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from ke_rules.report.models import Finding, InputProblem, Measure, Report
     from ke_rules.report.periods import ComparisonRefused
     from ke_rules.report.trend import TrendReport, trend
+    from ke_rules.ingest.waivers import WaiverSource
+    from ke_rules.pipeline import load_waivers, today_in_oslo
+    from ke_rules.report.models import Finding, InputProblem, Measure, MeasureByUnit, Report, Waiver
     from ke_rules.rules.ruleset import Rule, Ruleset, builtin_rulesets, load_ruleset
 
 # Imported on first use (PEP 562), so that `ke-rules --help` or `--version` does not load pandas:
@@ -40,6 +43,8 @@ _LAZY = {
     "builtin_rulesets": "rules.ruleset", "load_ruleset": "rules.ruleset", "Snapshot": "ingest.validate",
     "diff": "report.diff", "trend": "report.trend", "DiffReport": "report.diff", "TrendReport": "report.trend",
     "ComparisonRefused": "report.periods",
+    "Waiver": "report.models", "MeasureByUnit": "report.models", "WaiverSource": "ingest.waivers",
+    "load_waivers": "pipeline",
 }
 
 
@@ -59,6 +64,7 @@ __all__ = [
     "__version__",
     "load_snapshot",
     "load_ruleset",
+    "load_waivers",
     "builtin_rulesets",
     "evaluate",
     "check",
@@ -71,6 +77,9 @@ __all__ = [
     "Report",
     "Finding",
     "Measure",
+    "MeasureByUnit",
+    "Waiver",
+    "WaiverSource",
     "InputProblem",
     "DiffReport",
     "TrendReport",
@@ -97,24 +106,30 @@ def load_snapshot(path: str | Path, *, pseudonym_key: str | bytes | None = None,
 
 def evaluate(snapshot: Snapshot, ruleset: Ruleset | str | Path = "nasjonal",
              as_of: str | dt.date | None = None, lang: str = "nb", *, engine: str = "auto",
-             workers: int | None = 1, pause_gc: bool = False) -> Report:
+             workers: int | None = 1, pause_gc: bool = False,
+             waivers: str | Path | WaiverSource | None = None) -> Report:
     """Derive facts at ``as_of`` (default: today in Oslo), run the rules, build the report.
 
     ``engine``: ``auto`` (durable-rules where it is installed, else ``columnar``),
     ``durable`` or ``columnar``; ``report.tool.engine`` says which ran. ``workers``: the
     processes that evaluate (1, the default, stays in this process; None lets a big run use
     two). ``pause_gc`` pauses the cyclic garbage collector for the run, as the CLI does.
+    ``waivers``: a waivers file (.yaml, .csv, .xlsx; see :func:`load_waivers`), applied with the
+    snapshot's own waivers sheet; with a pseudonymised snapshot its subject ids are pseudonymised alike.
     """
     from ke_rules.pipeline import evaluate as run
 
-    return run(snapshot, ruleset, as_of, lang=lang, engine=engine, workers=workers, pause_gc=pause_gc)
+    return run(snapshot, ruleset, as_of, lang=lang, engine=engine, workers=workers, pause_gc=pause_gc,
+               waivers=waivers)
 
 
 def check(path: str | Path, ruleset: Ruleset | str | Path = "nasjonal",
           as_of: str | dt.date | None = None, lang: str = "nb", *, engine: str = "auto",
-          workers: int | None = 1, pseudonym_key: str | bytes | None = None, pause_gc: bool = False) -> Report:
+          workers: int | None = 1, pseudonym_key: str | bytes | None = None, pause_gc: bool = False,
+          waivers: str | Path | WaiverSource | None = None) -> Report:
     """Load ``path`` and evaluate it: the whole job of ``ke-rules check`` as one call."""
     from ke_rules.pipeline import load
 
     snapshot = load(path, pseudonym_key=pseudonym_key, pause_gc=pause_gc)
-    return evaluate(snapshot, ruleset, as_of=as_of, lang=lang, engine=engine, workers=workers, pause_gc=pause_gc)
+    return evaluate(snapshot, ruleset, as_of=as_of, lang=lang, engine=engine, workers=workers, pause_gc=pause_gc,
+                    waivers=waivers)

@@ -132,6 +132,9 @@ _SUFFIX_FORMAT = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "htm
                    "ends up in shell history.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Processes for rule evaluation (default: two for big runs, else one).")
+@click.option("--waivers", "waivers_path", type=click.Path(path_type=Path), default=None, metavar="PATH",
+              help="Waivers (unntak) to apply: a .yaml, .csv or .xlsx file with rule_id, subject_id, reason, "
+                   "decided_by, decided_on, expires_on. A sheet 'unntak' in the snapshot is read as well.")
 @click.option("--engine", type=click.Choice(["auto", "durable", "columnar"]), default="auto", show_default=True,
               help="Rule engine: durable-rules, the columnar evaluator, or auto (durable-rules where installed).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line and no summary line on stderr.")
@@ -139,6 +142,8 @@ _SUFFIX_FORMAT = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "htm
 def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | None, output: Path | None,
           lang: str, fail_on: str, strict: bool, delimiter: str, avvik_columns: Path | None,
           pseudonym_key: str | None, workers: int | None, engine: str, quiet: bool, timings: bool) -> None:
+          lang: str, fail_on: str, strict: bool, delimiter: str, pseudonym_key: str | None,
+          workers: int | None, waivers_path: Path | None, engine: str, quiet: bool, timings: bool) -> None:
     """Check INPUT (.xlsx, .ods, .json or a folder of .csv files) and write the findings report."""
     from ke_rules import pipeline
     from ke_rules.engines.choice import resolve_engine
@@ -154,7 +159,8 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
         ruleset_file = Path(ruleset_name)
         try:
             refuse_output_over_input(output, input_path,
-                                     ruleset_path=ruleset_file if ruleset_file.is_file() else None)
+                                     ruleset_path=ruleset_file if ruleset_file.is_file() else None,
+                                     waivers_path=waivers_path)
         except KeRulesError as exc:
             _die(str(exc))
         if not output.parent.is_dir():
@@ -186,9 +192,10 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
             stages = pipeline.Stages(on_start=progress.stage)
             with stages.stage("load"):
                 ruleset = load_ruleset(ruleset_name)
+                waivers = pipeline.load_waivers(waivers_path)  # a bad waivers file is exit 2 before the work
             snapshot = pipeline.load(input_path, pseudonym_key=pseudonym_key, pause_gc=True, stages=stages)
             report = pipeline.evaluate(snapshot, ruleset, day, lang=lang, engine=chosen, workers=workers,
-                                       pause_gc=True, stages=stages)
+                                       pause_gc=True, stages=stages, waivers=waivers)
             with stages.stage("report"):
                 units = None
                 if fmt == "avvik":

@@ -22,10 +22,11 @@ from ke_rules.errors import KeRulesError
 
 if TYPE_CHECKING:
     from ke_rules.ingest.validate import Snapshot
+    from ke_rules.ingest.waivers import WaiverSource
     from ke_rules.report.models import Report
     from ke_rules.rules.ruleset import Ruleset
 
-__all__ = ["Stages", "as_date", "today_in_oslo", "load", "evaluate"]
+__all__ = ["Stages", "as_date", "today_in_oslo", "load", "load_waivers", "evaluate"]
 
 LANGS = ("nb", "en")
 
@@ -93,10 +94,23 @@ def load(path: str | Path, *, pseudonym_key: str | bytes | None = None, pause_gc
     return snapshot
 
 
+def load_waivers(waivers: str | Path | WaiverSource | None) -> WaiverSource | None:
+    """A waivers file (.yaml, .csv, .xlsx) read, or a source already read; an unusable file is InputRefused."""
+    if waivers is None:
+        return None
+    from ke_rules.ingest.waivers import WaiverSource, read_waivers_file
+
+    return waivers if isinstance(waivers, WaiverSource) else read_waivers_file(waivers)
+
+
 def evaluate(snapshot: Snapshot, ruleset: Ruleset | str | Path = "nasjonal", as_of: str | dt.date | None = None,
              *, lang: str = "nb", engine: str = "auto", workers: int | None = 1, pause_gc: bool = False,
-             stages: Stages | None = None) -> Report:
-    """Derive facts at ``as_of``, evaluate the rules with ``engine`` and build the report."""
+             stages: Stages | None = None, waivers: str | Path | WaiverSource | None = None) -> Report:
+    """Derive facts at ``as_of``, evaluate the rules with ``engine`` and build the report.
+
+    ``waivers``: a waivers file (or one read by :func:`load_waivers`), applied together with the
+    snapshot's own waivers sheet.
+    """
     from ke_rules.derive.facts import derive_facts
     from ke_rules.engines.evaluation import evaluate_facts
     from ke_rules.report.build import build_report
@@ -107,10 +121,12 @@ def evaluate(snapshot: Snapshot, ruleset: Ruleset | str | Path = "nasjonal", as_
     rs = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
     day = as_date(as_of)
     stages = stages or Stages()
+    with stages.stage("load"):
+        waiver_source = load_waivers(waivers)
     with _gc(pause_gc):
         with stages.stage("derive"):
             facts = derive_facts(snapshot, day, rs.params)
         with stages.stage("evaluate"):
             evaluation = evaluate_facts(rs, facts, workers=workers, engine=engine)
         with stages.stage("report"):
-            return build_report(snapshot, facts, rs, evaluation, lang=lang)
+            return build_report(snapshot, facts, rs, evaluation, lang=lang, waivers=waiver_source)

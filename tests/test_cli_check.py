@@ -219,3 +219,77 @@ def test_the_summary_line_counts_rows_set_aside_not_problems(tmp_path):
     errors = [p for p in report["input_problems"] if p["severity"] == "error"]
     assert len(errors) == 2 and report["input"]["tables"]["groups"]["set_aside"] == 1
     assert "1 rader satt til side" in err
+
+
+# --- waivers (report-contract.md, "Waivers")
+
+WAIVED_SNAP = {
+    "cases": [{"case_id": "S-1"}],
+    "coordinators": [{"coordinator_id": "K-1", "unit": "Nord"}],
+    "assignments": [{"case_id": "S-1", "coordinator_id": "K-1", "start_date": "2026-01-01"}],
+}
+WAIVER_HEADER = "rule_id;subject_id;reason;decided_by;decided_on;expires_on\r\n"
+
+
+@pytest.mark.parametrize(("rows", "fail_on", "want"), [
+    ("KE-CHILD-RELATIVE;S-1;venter;KE-leder;01.11.2026;31.12.2026\r\n", "low", 0),  # waived: not failed on
+    ("KE-CHILD-RELATIVE;S-1;venter;KE-leder;01.11.2026;22.11.2026\r\n", "low", 1),  # expired: open
+    ("", "low", 1),
+    ("KE-CHILD-RELATIVE;S-1;venter;KE-leder;01.11.2026;31.12.2026\r\n", "never", 0),
+])
+def test_fail_on_looks_at_open_findings_only(tmp_path, rows, fail_on, want):
+    snap = write_json(tmp_path / "s.json", WAIVED_SNAP)
+    (tmp_path / "unntak.csv").write_text(WAIVER_HEADER + rows, encoding="utf-8")
+    code, out, err = run("check", str(snap), "--as-of", "2026-11-23", "--waivers", str(tmp_path / "unntak.csv"),
+                         "--fail-on", fail_on)
+    assert code == want, err
+    report = json.loads(out)
+    assert report["summary"]["findings"] == sum(f["status"] == "open" for f in report["findings"])
+
+
+@pytest.mark.parametrize(("name", "content", "says"), [
+    ("w.csv", "rule_id;subject_id;reason;decided_by;decided_on\r\nKE-X;S-1;r;d;01.11.2026\r\n", "expires_on"),
+    ("w.yaml", "- rule_id: KE-X\n  subject_id: S-1\n", "decided_by"),
+    ("w.yaml", "- [1, 2\n", "YAML"),
+    ("w.yaml", "just text\n", "liste"),
+    ("w.xlsx", "not a zip", "w.xlsx"),
+    ("w.txt", "rule_id\n", "filtype"),
+    ("missing.yaml", None, "finner ikke"),
+])
+def test_an_unusable_waivers_file_is_exit_2_with_a_message(tmp_path, name, content, says):
+    snap = write_json(tmp_path / "s.json", WAIVED_SNAP)
+    if content is not None:
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    code, out, err = run("check", str(snap), "--as-of", "2026-11-23", "--waivers", str(tmp_path / name))
+    assert code == 2 and out == b""
+    assert says in err and "Traceback" not in err
+
+
+def test_waivers_show_in_every_format(tmp_path):
+    snap = write_json(tmp_path / "s.json", {**WAIVED_SNAP, "unntak": [
+        {"rule_id": "KE-CHILD-RELATIVE", "subject_id": "S-1", "reason": "Venter på svar", "decided_by": "KE-leder",
+         "decided_on": "2026-11-01", "expires_on": "2026-12-31"}]})
+    for lang, words in (("nb", ("Unntatt", "Venter på svar", "KE-leder")), ("en", ("Waived", "Venter på svar"))):
+        for fmt in ("csv", "html", "md"):
+            code, out, err = run("check", str(snap), "--as-of", "2026-11-23", "--format", fmt, "--lang", lang)
+            text = out.decode("utf-8-sig")
+            assert code == 0 and all(w in text for w in words), (fmt, lang)
+            assert "31.12.2026" in text if lang == "nb" else "2026-12-31" in text
+        out_path = tmp_path / f"r-{lang}.xlsx"
+        code, _, err = run("check", str(snap), "--as-of", "2026-11-23", "--output", str(out_path), "--lang", lang)
+        assert code == 0, err
+        import openpyxl
+
+        wb = openpyxl.load_workbook(out_path)
+        cells = {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None}
+        assert "Venter på svar" in cells and "KE-leder" in cells
+        assert any(c == "Nord" for c in cells)  # the unit sheet
+
+
+def test_the_report_never_overwrites_the_waivers_file(tmp_path):
+    snap = write_json(tmp_path / "s.json", WAIVED_SNAP)
+    waivers = tmp_path / "unntak.csv"
+    waivers.write_bytes(WAIVER_HEADER.encode())
+    code, _, err = run("check", str(snap), "--waivers", str(waivers), "--output", str(waivers), "--format", "csv")
+    assert code == 2 and "unntaksfilen" in err
+    assert waivers.read_bytes() == WAIVER_HEADER.encode()

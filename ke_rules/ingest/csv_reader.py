@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ke_rules.errors import InputRefused
-from ke_rules.ingest.schema import TABLES, resolve_table_name
+from ke_rules.ingest.schema import TABLES, resolve_table_name, resolve_waivers_name, table_spec
 from ke_rules.ingest.values import ProblemCode
 from ke_rules.ingest.vocabulary import normalise_name
 from ke_rules.report.models import InputProblem, Severity
@@ -139,7 +139,7 @@ def _repair_strays(sheet: Sheet) -> list[Stray]:
 
 def _stray_problems(table: str, header: list[object], strays: list[Stray], utf8: bool) -> list[InputProblem]:
     """One warning per repaired cell, in the table's canonical column names (as _map_columns names them)."""
-    aliases = TABLES[table].alias_map()
+    aliases = table_spec(table).alias_map()
     out = []
     for s in strays:
         cell = header[s.column] if s.column < len(header) else None
@@ -195,7 +195,7 @@ def _misread_name(cell: str, names: list[str]) -> str | None:
 def _refuse_misread_header(name: str, table: str, header: list[object]) -> None:
     """A known column whose name was read with the wrong encoding would become an unknown column and its
     values would be dropped; refuse instead, naming the column and the name it likely is."""
-    spec = TABLES[table]
+    spec = table_spec(table)
     aliases = spec.alias_map()
     names = [n for c in spec.columns for n in (c.name, *c.aliases)]
     for cell in header:
@@ -304,7 +304,7 @@ def choose_delimiter(name: str, text: str, table: str | None) -> str:
     """
     sample, cut = _sample(text)
     if table is not None:
-        aliases = TABLES[table].alias_map()
+        aliases = table_spec(table).alias_map()
     else:
         aliases = {k: v for t in TABLES.values() for k, v in t.alias_map().items()}
     readings = sorted(((*_reading(sample, cut, d, aliases), d) for d in DELIMITERS),
@@ -494,16 +494,20 @@ def read_csv_columns(text: str, delimiter: str) -> ColumnSheet | None:
     return (header, body, list(range(2, len(frame) + 1)), False)
 
 
-def read_csv_bytes(name: str, data: bytes, problems: list[InputProblem]) -> Sheet | ColumnSheet:
+def read_csv_bytes(name: str, data: bytes, problems: list[InputProblem],
+                   table: str | None = None) -> Sheet | ColumnSheet:
     """One .csv file's cells; the stray bytes it repaired are appended to ``problems`` as warnings.
 
-    ``name`` is the file name: its stem names the table, whose column names help decide the
-    delimiter and name the columns of the warnings.
+    ``name`` is the file name: its stem names the table (unless ``table`` does, as for a
+    ``--waivers`` file of any name), whose column names help decide the delimiter and name
+    the columns of the warnings.
     """
     refuse_non_text(name, data)
     text, utf8 = decode_csv(data)
     text = text.lstrip("\ufeff")  # a second BOM (a file saved twice as UTF-8) is not part of the header
-    table = resolve_table_name(Path(name).stem)
+    if table is None:
+        stem = Path(name).stem
+        table = resolve_table_name(stem) or resolve_waivers_name(stem)
     if table is None:
         _refuse_misread_file_name(name)
     excel_sep, text = _excel_sep_line(text)  # Excel's hint line; the header is still row 1

@@ -12,7 +12,7 @@ ruleset or printing ``--help`` does not load the table machinery.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -63,6 +63,11 @@ class ProblemCode(StrEnum):
     INT_OUT_OF_RANGE = "int_out_of_range"  # a whole number far beyond any plausible count
     STRAY_BYTE = "stray_byte"  # a byte that is not UTF-8 in a UTF-8 file, read as Windows-1252
     MERGED_CELLS = "merged_cells"  # merged cells in a sheet's rows; the value applies to each row covered
+    # waivers (unntak), report-contract.md "Waivers"
+    UNKNOWN_RULE = "unknown_rule"  # a waiver's rule_id that no rule of the ruleset in force has
+    WAIVER_EXPIRED = "waiver_expired"
+    WAIVER_NOT_YET_VALID = "waiver_not_yet_valid"
+    WAIVER_UNMATCHED = "waiver_unmatched"
 
 
 SHOWN_CHARS = 200  # an input problem shows at most this much of a value (then "…")
@@ -99,6 +104,10 @@ PROBLEM_TEXT: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.INT_OUT_OF_RANGE: ("tallet er utenfor gyldig område", "the number is out of range"),
     ProblemCode.STRAY_BYTE: ("et tegn som ikke er UTF-8 i en UTF-8-fil; lest som Windows-1252", "a byte that is not UTF-8 in a UTF-8 file; read as Windows-1252"),
     ProblemCode.MERGED_CELLS: ("sammenslåtte celler; verdien gjelder hver rad området dekker", "merged cells; the value applies to every row the range covers"),
+    ProblemCode.UNKNOWN_RULE: ("regelen finnes ikke i regelsettet; unntaket er satt til side", "no rule of the ruleset has this id; the waiver was set aside"),
+    ProblemCode.WAIVER_EXPIRED: ("unntaket er utløpt og brukes ikke (det gjaldt til og med {detail})", "the waiver has expired and is not applied (it applied up to and including {detail})"),
+    ProblemCode.WAIVER_NOT_YET_VALID: ("unntaket er besluttet etter vurderingsdatoen og brukes ikke ennå (besluttet {detail})", "the waiver was decided after the evaluation date and does not apply yet (decided on {detail})"),
+    ProblemCode.WAIVER_UNMATCHED: ("unntaket treffer ikke noe funn (avviket er lukket, eller id-en er endret)", "the waiver matches no finding (the deviation is closed, or the id changed)"),
 }
 
 
@@ -114,6 +123,8 @@ class InputProblem(BaseModel):
     problem: str = ""
     severity: Severity
     code: ProblemCode
+    # where a waiver came from ("file": --waivers, "snapshot": the snapshot's own sheet); null for snapshot tables
+    source: Literal["file", "snapshot"] | None = None
     detail: str | None = Field(default=None, exclude=True)
 
     @field_validator("table", "column", "value", "detail", mode="before")
@@ -131,6 +142,8 @@ class InputProblem(BaseModel):
 
     def text(self, lang: str = "nb") -> str:
         base = PROBLEM_TEXT[self.code][0 if lang == "nb" else 1]
+        if self.code == ProblemCode.UNKNOWN_RULE and self.detail:  # the detail is the closest known rule id
+            return f"{base}; mente du «{self.detail}»?" if lang == "nb" else f"{base}; did you mean '{self.detail}'?"
         if "{detail}" in base:  # the detail belongs inside the text, e.g. a count
             return base.replace("{detail}", self.detail or "?")
         return f"{base} ({self.detail})" if self.detail else base

@@ -27,7 +27,7 @@ from ke_rules.errors import InputRefused, did_you_mean
 from ke_rules.ingest.csv_reader import read_csv_bytes, read_csv_folder
 from ke_rules.ingest.filekind import sniff
 from ke_rules.ingest.ods_guard import check_ods
-from ke_rules.ingest.schema import TABLES, resolve_table_name
+from ke_rules.ingest.schema import TABLES, resolve_table_name, resolve_waivers_name, table_spec
 from ke_rules.ingest.values import ProblemCode, is_empty
 from ke_rules.ingest.vocabulary import normalise_name
 from ke_rules.ingest.xlsx_guard import check_xlsx
@@ -66,6 +66,10 @@ class RawSnapshot:
     # be computing in a forked process while the rows are checked
     identity_scan: background.Pending[dict[tuple[str, str | None], int]] | None = None
     duplicate_keys: background.Pending[str | None] | None = None
+    # the snapshot's own waivers sheet, csv file or json key (``waivers``/``unntak``; not a table), and the
+    # notices of reading it (unknown columns, merged cells): those belong to the waivers, not the snapshot
+    waivers: RawTable | None = None
+    waiver_problems: list[InputProblem] = field(default_factory=list)
 
     def identity_number_problems(self) -> list[InputProblem]:
         """The identity-number notices (waits for the raw checks; raises a duplicate-key refusal first)."""
@@ -134,10 +138,12 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
     cells = sum(len(sheet[2]) * max(1, len(sheet[0])) for sheet in sheets.values())
     scan = background.start(scan_sheets, sheets, fork=cells >= BACKGROUND_SCAN_FROM)
     data = None  # type: ignore[assignment]  # the bytes are not needed past this point
+    extra: dict[str, RawTable] = {}
+    waiver_problems: list[InputProblem] = []
     try:
         tables = _map_tables(sheets, problems,
                              text_only=p.is_dir() or p.suffix.lower() not in (".xlsx", ".xlsm", ".ods"),
-                             merges=merges, file_name=p.name)
+                             merges=merges, file_name=p.name, waivers=extra, waiver_problems=waiver_problems)
         _refuse_no_cases(p.name, tables, duplicates)
     except BaseException:
         scan.cancel()
@@ -145,7 +151,7 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
             duplicates.cancel()
         raise
     return RawSnapshot(source=p.name, sha256=digest, tables=tables, problems=problems, identity_scan=scan,
-                       duplicate_keys=duplicates)
+                       duplicate_keys=duplicates, waivers=extra.get("waivers"), waiver_problems=waiver_problems)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -506,11 +512,28 @@ def _blank(v: object) -> bool:
 
 def _map_tables(sheets: dict[str, Sheet] | dict[str, Sheet | ColumnSheet], problems: list[InputProblem],
                 text_only: bool = True, merges: dict[str, list[Merge]] | None = None,
-                file_name: str = "") -> dict[str, RawTable]:
-    """Sheets to the contract's tables (``merges``: an xlsx file's merged ranges below each sheet's header)."""
+                file_name: str = "", waivers: dict[str, RawTable] | None = None,
+                waiver_problems: list[InputProblem] | None = None) -> dict[str, RawTable]:
+    """Sheets to the contract's tables (``merges``: an xlsx file's merged ranges below each sheet's header).
+
+    A waivers sheet (``waivers``/``unntak``) is mapped into ``waivers`` (its notices into
+    ``waiver_problems``), not into the tables; without ``waivers`` it is not read.
+    """
     tables: dict[str, RawTable] = {}
     for sheet_name, sheet in sheets.items():
         if normalise_name(sheet_name) in IGNORED_SHEETS:
+            continue
+        if resolve_waivers_name(sheet_name) is not None and waivers is not None:
+            if "waivers" in waivers:
+                raise InputRefused(
+                    f"Unntakene finnes to ganger ('{waivers['waivers'].source}' og '{sheet_name}') "
+                    "(the waivers are given twice; keep one sheet)."
+                )
+            where = f"arket '{_shown(sheet_name)}'" if not text_only else f"filen '{_shown(sheet_name)}.csv'"
+            waivers["waivers"] = _map_columns("waivers", str(sheet_name), _as_columns(sheet, text_only),
+                                              waiver_problems if waiver_problems is not None else problems,
+                                              merges=(merges or {}).get(sheet_name, []),
+                                              where=f"{file_name}: {where}" if file_name else where)
             continue
         table_name = resolve_table_name(sheet_name)
         if table_name is None:
@@ -563,7 +586,7 @@ def _map_columns(table_name: str, source: str, sheet: ColumnSheet, problems: lis
 
     ``where`` names the sheet or file in a refusal ("s.xlsx: arket 'saker'").
     """
-    spec = TABLES[table_name]
+    spec = table_spec(table_name)
     header, columns, rownums, from_json = sheet
     header_row = None if from_json else 1
     aliases = spec.alias_map()
@@ -649,7 +672,7 @@ def _map_columns(table_name: str, source: str, sheet: ColumnSheet, problems: lis
 
 def _empty_table(table_name: str, source: str) -> RawTable:
     """A table without rows (a sheet whose every cell is blank)."""
-    names = TABLES[table_name].column_names
+    names = table_spec(table_name).column_names
     frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in names})
     return RawTable(name=table_name, frame=frame, rows=np.zeros(0, dtype=np.int64), source=source)
 

@@ -12,7 +12,8 @@ from typing import Literal
 
 from ke_rules.ingest.vocabulary import normalise_name
 
-__all__ = ["Column", "Table", "TABLES", "resolve_table_name", "ColumnKind"]
+__all__ = ["Column", "Table", "TABLES", "WAIVERS", "resolve_table_name", "resolve_waivers_name", "table_spec",
+           "ColumnKind"]
 
 ColumnKind = Literal["id", "text", "date", "bool", "int", "enum"]
 
@@ -242,6 +243,35 @@ def resolve_table_name(name: str) -> str | None:
     return _TABLE_ALIASES.get(normalise_name(name))
 
 
+# Waivers (unntak, report-contract.md "Waivers"): read with the same readers and value parsers as a
+# table, but not a snapshot table (no absent-table notice, no entry in input.tables), so not in TABLES.
+WAIVERS = Table(
+    "waivers",
+    ("unntak",),
+    (
+        C("rule_id", "id", True, ("regel_id", "regel"), nb="Id-en til regelen funnet gjelder (f.eks. KE-MEET-FREQ)"),
+        C("subject_id", "id", True, ("gjelder_id", "subjekt_id", "id"), nb="Funnets subject_id (sak, koordinator, gruppe, møte, måned)"),
+        C("reason", "text", True, ("begrunnelse", "årsak"), nb="Hvorfor funnet godtas"),
+        C("decided_by", "text", True, ("besluttet_av", "vedtatt_av"), nb="Hvem som besluttet (en rolle, ikke et fødselsnummer)"),
+        C("decided_on", "date", True, ("besluttet", "besluttet_dato", "vedtatt_dato"), nb="Dato for beslutningen"),
+        C("expires_on", "date", True, ("utløper", "gyldig_til", "utløpsdato"), nb="Siste dag unntaket gjelder"),
+    ),
+    date_pairs=(("decided_on", "expires_on"),),
+    nb="Unntak: dokumenterte beslutninger om å godta et funn for en tid (ikke en tabell i uttrekket)",
+)
+_WAIVER_NAMES = frozenset(normalise_name(n) for n in (WAIVERS.name, *WAIVERS.aliases))
+
+
+def resolve_waivers_name(name: str) -> str | None:
+    """``"waivers"`` for a sheet, file stem or JSON key that names the waivers (``waivers``, ``unntak``)."""
+    return WAIVERS.name if normalise_name(name) in _WAIVER_NAMES else None
+
+
+def table_spec(name: str) -> Table:
+    """The declaration of a snapshot table, or of the waivers."""
+    return WAIVERS if name == WAIVERS.name else TABLES[name]
+
+
 # Tables whose rows need an existing, kept case (every table but cases, coordinators, ke_meetings).
 CASE_TABLES = tuple(
     t.name for t in TABLES.values() if "case_id" in t.column_names and t.name != "cases"
@@ -256,7 +286,7 @@ def contract_markdown() -> str:
              "Generated from `ke_rules/ingest/schema.py` and `ke_rules/ingest/vocabulary.py` "
              "(`python -m ke_rules.ingest.schema > docs/input.md`). Names match case-insensitively, with "
              "surrounding spaces ignored and æ/ø/å equal to ae/o/a; `*` = required.", ""]
-    for t in TABLES.values():
+    for t in [*TABLES.values(), WAIVERS]:
         lines += [f"## {t.name} ({', '.join(t.aliases)}) — {t.nb}", "",
                   "| column | kind | aliases | meaning |", "|---|---|---|---|"]
         for c in t.columns:

@@ -29,6 +29,7 @@ __all__ = [
     "allowed_values",
     "HELP_SHEET",
     "LISTS_SHEET",
+    "WAIVERS_SHEET",
     "TEMPLATE_ROWS",
     "EN_TABLE_TEXT",
     "EN_COLUMN_TEXT",
@@ -346,6 +347,7 @@ def write_template(path: str | Path, lang: str = "nb") -> Path:
     _write_help(help_ws, lang)
     for table in TABLES.values():
         _write_table(wb.create_sheet(table.name), table, lang, lists)
+    _write_waivers(wb, lang, lists)
     if lists.ws is not None:  # the hidden lists go last, after the tables they serve
         wb.move_sheet(lists.ws, offset=len(wb.sheetnames) - 1 - wb.index(lists.ws))
     wb.active = 0
@@ -423,6 +425,29 @@ def _write_table(ws: Worksheet, table: Table, lang: str, lists: _Lists) -> None:
         dv.add(rng)
         ws.add_data_validation(dv)
     ws.freeze_panes = "A2"
+
+
+WAIVERS_SHEET = "unntak"
+"""The template's waivers sheet (report-contract.md, "Waivers"); the loader reads it as the snapshot's waivers."""
+
+
+def _write_waivers(wb: Workbook, lang: str, lists: _Lists) -> None:
+    """The ``unntak`` sheet: the waiver columns, with a drop-down of the built-in nasjonal ruleset's rule ids."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from ke_rules.ingest.schema import WAIVERS
+    from ke_rules.rules.ruleset import load_ruleset
+
+    ws = wb.create_sheet(WAIVERS_SHEET)
+    _write_table(ws, WAIVERS, lang, lists)
+    nasjonal = load_ruleset("nasjonal")
+    rule_ids = sorted([*nasjonal.rules, *nasjonal.disabled])
+    t = _TEXT[lang]
+    # a warning, not a stop: a municipality's own ruleset may add rules of its own
+    dv = DataValidation(type="list", formula1=lists.formula(rule_ids), allow_blank=True, errorStyle="warning",
+                        showErrorMessage=True, showDropDown=False, error=t["choose_msg"], errorTitle=t["choose"])
+    dv.add(f"A2:A{TEMPLATE_ROWS}")
+    ws.add_data_validation(dv)
 
 
 def _write_help(ws: Worksheet, lang: str) -> None:

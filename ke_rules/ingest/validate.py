@@ -8,15 +8,19 @@ silently: ``rows == kept + set_aside`` holds for every table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ke_rules.ingest.read import RawSnapshot, RawTable
-from ke_rules.ingest.schema import TABLES
+from ke_rules.ingest.schema import TABLES, table_spec
 from ke_rules.ingest.values import ProblemCode, cell_text, parse_column
 from ke_rules.ingest.vocabulary import SERVICE_CATEGORIES, normalise_name
 from ke_rules.report.models import InputProblem, Severity, TableCount
+
+if TYPE_CHECKING:
+    from ke_rules.ingest.waivers import WaiverSource
 
 __all__ = ["Snapshot", "validate"]
 
@@ -30,6 +34,12 @@ class Snapshot:
     tables: dict[str, pd.DataFrame]
     counts: dict[str, TableCount]
     problems: list[InputProblem] = field(default_factory=list)
+    # the snapshot's own waivers (sheet, csv file or json key ``waivers``/``unntak``), read and checked
+    # when the report is built (an unknown rule id needs the ruleset); None when it has none
+    waivers: WaiverSource | None = None
+    # set by pseudonymisation: the key's id for the report, and what pseudonymises a waiver's subject_id
+    pseudonym_key_id: str | None = None
+    pseudonymizer: Any = field(default=None, repr=False, compare=False)
 
     def table(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -59,7 +69,13 @@ def validate(raw: RawSnapshot) -> Snapshot:
         tables[name] = frame
         counts[name] = TableCount(rows=len(rt.frame), set_aside=int(set_aside))
     problems.extend(raw.identity_number_problems())
-    return Snapshot(source=raw.source, sha256=raw.sha256, tables=tables, counts=counts, problems=problems)
+    waivers = None
+    if raw.waivers is not None:
+        from ke_rules.ingest.waivers import WaiverSource
+
+        waivers = WaiverSource(source="snapshot", table=raw.waivers, problems=raw.waiver_problems)
+    return Snapshot(source=raw.source, sha256=raw.sha256, tables=tables, counts=counts, problems=problems,
+                    waivers=waivers)
 
 
 def _empty_raw(name: str) -> RawTable:
@@ -79,7 +95,7 @@ def _check_table(
     rt: RawTable, problems: list[InputProblem], kept_tables: dict[str, pd.DataFrame],
     all_case_ids: set[str], all_coordinator_ids: set[str],
 ) -> tuple[pd.DataFrame, int, set[str]]:
-    spec = TABLES[rt.name]
+    spec = table_spec(rt.name)
     raw = rt.frame
     n = len(raw)
     rows = rt.rows

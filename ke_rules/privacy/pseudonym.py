@@ -61,7 +61,7 @@ from ke_rules.errors import KeRulesError
 from ke_rules.ingest.validate import Snapshot
 from ke_rules.report.models import InputProblem
 
-__all__ = ["Pseudonymizer", "pseudonymize_snapshot", "PSEUDONYM_PREFIX", "MIN_KEY_LENGTH"]
+__all__ = ["Pseudonymizer", "pseudonymize_snapshot", "PSEUDONYM_PREFIX", "MIN_KEY_LENGTH", "KEY_ID_MESSAGE"]
 
 # column -> prefix of its pseudonyms; the column name is also the kind that is hashed
 PSEUDONYM_PREFIX: dict[str, str] = {
@@ -73,6 +73,7 @@ PSEUDONYM_PREFIX: dict[str, str] = {
     "provider": "T",
 }
 MIN_KEY_LENGTH = 16
+KEY_ID_MESSAGE = b"ke-rules key id"
 _LENGTH = 10  # base32 characters: 50 bits
 
 
@@ -97,6 +98,14 @@ class Pseudonymizer:
 
     def __repr__(self) -> str:  # never show the key
         return "Pseudonymizer(<key>)"
+
+    @property
+    def key_id(self) -> str:
+        """The first 12 hex digits of HMAC-SHA256(key, "ke-rules key id") (``input.pseudonym_key_id``).
+
+        Two reports with the same key id were made with the same key; the id does not reveal the key.
+        """
+        return hmac.new(self._key, KEY_ID_MESSAGE, hashlib.sha256).hexdigest()[:12]
 
     def pseudonym(self, kind: str, value: str) -> str:
         """The pseudonym of ``value`` as a ``kind`` (a column of :data:`PSEUDONYM_PREFIX`)."""
@@ -142,7 +151,10 @@ def pseudonymize_snapshot(snapshot: Snapshot, key: str | bytes | Pseudonymizer) 
             frame[c] = pz.column(str(c), frame[c])
         tables[name] = frame
     problems = [_pseudonymize_problem(p, pz) for p in snapshot.problems]
-    return dataclasses.replace(snapshot, tables=tables, problems=problems)
+    # the snapshot's waivers keep their raw subject_id until the ruleset says which kind of id it is
+    # (report/waivers.py pseudonymises it with ``pseudonymizer`` before matching)
+    return dataclasses.replace(snapshot, tables=tables, problems=problems, pseudonym_key_id=pz.key_id,
+                               pseudonymizer=pz)
 
 
 def _pseudonymize_problem(problem: InputProblem, pz: Pseudonymizer) -> InputProblem:

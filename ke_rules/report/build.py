@@ -21,8 +21,10 @@ from pydantic import BaseModel
 from ke_rules._version import __version__
 from ke_rules.derive.facts import Facts, natural_key
 from ke_rules.engines.evaluation import ENGINE_NAMES, Evaluation
+from ke_rules.ingest.problems import InputProblem, ProblemCode
 from ke_rules.ingest.validate import Snapshot
 from ke_rules.ingest.values import show_hidden
+from ke_rules.ingest.waivers import WaiverSource
 from ke_rules.privacy.identity import mask_identity_numbers, mask_many
 from ke_rules.report.models import (
     SEVERITY_ORDER,
@@ -30,6 +32,7 @@ from ke_rules.report.models import (
     Finding,
     InputInfo,
     Measure,
+    MeasureByUnit,
     Report,
     RulesetInfo,
     Severity,
@@ -39,7 +42,7 @@ from ke_rules.report.models import (
 )
 from ke_rules.rules.ruleset import Rule, Ruleset
 
-__all__ = ["build_report", "LOCAL_ROUTINE_NOTE"]
+__all__ = ["build_report", "LOCAL_ROUTINE_NOTE", "round_rate"]
 
 LOCAL_ROUTINE_NOTE = {
     "nb": "Dette er et avvik fra rutinen «{citation}», ikke et lovbrudd.",
@@ -184,6 +187,7 @@ def _rule_findings(rule: Rule, frame: pd.DataFrame, rows: np.ndarray, severities
         "evidence": shown,
         "basis": basis,
         "status": "open",
+        "waiver": None,
     }) for severity, subject_id, case_id, message, shown in zip(sev, masked_ids, case_ids, messages, evidence,
                                                                  strict=True)]
 
@@ -208,11 +212,29 @@ def _finding(values: dict[str, Any]) -> Finding:
     return _construct(Finding, values)
 
 
+def round_rate(numerator: int, denominator: int) -> float | None:
+    """numerator / denominator rounded half away from zero to 4 decimals, as Excel's ROUND does; None for 0/0.
+
+    Computed on the exact fraction (Python's ``round`` of a float rounds 1/32 = 0.03125 to even,
+    0.0312, and a float's binary error can tip other ties either way); the result is the float
+    nearest the 4-decimal value, which JSON writes as exactly that value (0.0313).
+    """
+    if denominator == 0:
+        return None
+    n, d = abs(numerator) * 10_000, abs(denominator)
+    q = (2 * n + d) // (2 * d)  # floor(n/d + 1/2): ties away from zero for a non-negative fraction
+    return (q if (numerator < 0) == (denominator < 0) else -q) / 10_000
+
+
 def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation: Evaluation,
-                 lang: str = "nb") -> Report:
-    """Assemble the report; ``lang`` chooses the language of messages and problem texts."""
+                 lang: str = "nb", waivers: WaiverSource | None = None) -> Report:
+    """Assemble the report; ``lang`` chooses the language of messages and problem texts.
+
+    ``waivers``: a ``--waivers`` file's; the snapshot's own (``snapshot.waivers``) are read as well.
+    """
+    from ke_rules.report.waivers import apply_waivers
+
     groups: dict[tuple[int, str], list[Finding]] = {}  # (severity rank, rule id) -> findings in subject order
-    measures: list[Measure] = []
     for rule in ruleset.rules.values():
         rows = evaluation.findings[rule.id]
         if len(rows):
@@ -220,19 +242,36 @@ def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation:
                                      ruleset.params, facts.as_of, lang)
             for rank, group in by_rank.items():
                 groups.setdefault((rank, rule.id), []).extend(group)
-        population = int(evaluation.populations[rule.id].sum())
-        n = len(rows)
-        measures.append(Measure(
-            rule_id=rule.id, population=population, findings=n, compliant=population - n,
-            rate=None if population == 0 else round((population - n) / population, 4),
-        ))
     # ordered by (severity, rule id, natural subject id); each group is already in subject order
     findings = [f for key in sorted(groups) for f in groups[key]]
+    sources = [s for s in (waivers, snapshot.waivers) if s is not None]
+    waiver_problems: list[InputProblem] = []
+    if sources:
+        applied = apply_waivers(findings, sources, ruleset, facts.as_of, snapshot.pseudonymizer)
+        findings, waiver_problems = applied.findings, applied.problems
+    waived_keys = {(f.rule_id, f.subject_id) for f in findings if f.status == "waived"}
+    waived_by_rule: dict[str, int] = {}
+    for rule_id, _ in waived_keys:
+        waived_by_rule[rule_id] = waived_by_rule.get(rule_id, 0) + 1
+
+    measures: list[Measure] = []
+    for rule in ruleset.rules.values():
+        population = int(evaluation.populations[rule.id].sum())
+        n = len(evaluation.findings[rule.id])
+        waived = waived_by_rule.get(rule.id, 0)
+        measures.append(Measure(
+            rule_id=rule.id, population=population, findings=n, compliant=population - n,
+            rate=round_rate(population - n, population), waived=waived,
+            rate_after_waivers=round_rate(population - n + waived, population),
+        ))
     measures.sort(key=lambda m: m.rule_id)
 
-    problems = [p.model_copy(update={"problem": p.text(lang)}) for p in snapshot.problems + facts.problems]
-    problems.sort(key=lambda p: (_PROBLEM_ORDER[p.severity], p.table, p.row or 0, p.column or "", p.code.value,
-                                 p.value or "", p.detail or ""))
+    problems = [p.model_copy(update={"problem": p.text(lang)})
+                for p in snapshot.problems + facts.problems + waiver_problems]
+    # a waiver's expired and not-yet-valid notices come before the unmatched ones (report-contract.md)
+    problems.sort(key=lambda p: (_PROBLEM_ORDER[p.severity], p.table, p.code == ProblemCode.WAIVER_UNMATCHED,
+                                 p.source or "", p.row or 0, p.column or "", p.code.value, p.value or "",
+                                 p.detail or ""))
 
     open_ = [f for f in findings if f.status == "open"]
     by_severity = {"high": 0, "medium": 0, "low": 0}
@@ -245,13 +284,57 @@ def build_report(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation:
         ruleset=RulesetInfo(name=ruleset.name, extends=ruleset.extends, sha256=ruleset.sha256,
                             params=dict(sorted(ruleset.params.items()))),
         input=InputInfo(source=mask_identity_numbers(show_hidden(snapshot.source)), sha256=snapshot.sha256,
-                        tables=snapshot.counts),
+                        tables=snapshot.counts, pseudonymized=snapshot.pseudonym_key_id is not None,
+                        pseudonym_key_id=snapshot.pseudonym_key_id,
+                        waivers_sha256=waivers.sha256 if waivers is not None else None),
         summary=Summary(findings=len(open_), waived=len(findings) - len(open_), by_severity=by_severity),
         measures=measures,
         findings=findings,
         input_problems=problems,
+        measures_by_unit=_measures_by_unit(snapshot, facts, ruleset, evaluation, waived_keys),
         coordinator_load=_coordinator_load(facts),
     )
+
+
+def _measures_by_unit(snapshot: Snapshot, facts: Facts, ruleset: Ruleset, evaluation: Evaluation,
+                      waived_keys: set[tuple[str, str]]) -> list[MeasureByUnit]:
+    """Every rule's measure per service unit (report-contract.md, "Rates by unit"); sums equal the measures."""
+    from ke_rules.report.units import frame_units, subject_units
+
+    lookup = subject_units(snapshot, facts.as_of)
+    units_of: dict[str, list[str | None]] = {}
+    out: list[MeasureByUnit] = []
+    for rule in ruleset.rules.values():
+        frame = facts.frames[rule.subject]
+        if rule.subject not in units_of:
+            units_of[rule.subject] = frame_units(lookup, rule.subject, frame)
+        units = units_of[rule.subject]
+        # counted column-wise: a national run has a hundred thousand subjects per rule
+        unit_series = pd.Series(units, dtype=object)
+        population = _count(unit_series[np.asarray(evaluation.populations[rule.id], dtype=bool)])
+        rows = np.asarray(evaluation.findings[rule.id], dtype=np.int64)
+        findings = _count(unit_series.iloc[rows])
+        waived: dict[str | None, int] = {}
+        if waived_keys and len(rows):
+            ids = mask_many([str(v) for v in frame["_id"].iloc[rows].tolist()])
+            hit = np.array([(rule.id, i) in waived_keys for i in ids], dtype=bool)
+            waived = _count(unit_series.iloc[rows[hit]])
+        for unit in set(population) | set(findings):
+            pop, n, w = population.get(unit, 0), findings.get(unit, 0), waived.get(unit, 0)
+            if pop == 0:
+                continue
+            out.append(_construct(MeasureByUnit, {
+                "unit": unit, "rule_id": rule.id, "population": pop, "findings": n, "compliant": pop - n,
+                "rate": round_rate(pop - n, pop), "waived": w, "rate_after_waivers": round_rate(pop - n + w, pop),
+            }))
+    out.sort(key=lambda m: (m.unit is None, natural_key(m.unit) if m.unit is not None else ((), ""), m.rule_id))
+    return out
+
+
+def _count(units: pd.Series) -> dict[str | None, int]:
+    """How many times each unit occurs (None for no unit)."""
+    counts = units.value_counts(dropna=False, sort=False)
+    return {None if u is None or u != u else u: int(n) for u, n in counts.items()}
 
 
 def _coordinator_load(facts: Facts) -> list[CoordinatorLoad]:

@@ -25,7 +25,9 @@ __all__ = [  # the problem types are problems.py's, named here too for the modul
     "Basis",
     "InputProblem",
     "Finding",
+    "Waiver",
     "Measure",
+    "MeasureByUnit",
     "TableCount",
     "RulesetInfo",
     "InputInfo",
@@ -65,6 +67,17 @@ class Basis(BaseModel):
     url: str | None = None
 
 
+class Waiver(BaseModel):
+    """The waiver (unntak) shown on a waived finding: the documented decision to accept it for a time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: str
+    decided_by: str
+    decided_on: str  # ISO date
+    expires_on: str  # ISO date: the waiver lapses the day after
+
+
 class Finding(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -77,6 +90,7 @@ class Finding(BaseModel):
     evidence: dict[str, Any]
     basis: list[Basis]
     status: Literal["open", "waived"] = "open"
+    waiver: Waiver | None = None  # the waiver that applies (null while open)
 
 
 class Measure(BaseModel):
@@ -85,6 +99,21 @@ class Measure(BaseModel):
     findings: int
     compliant: int
     rate: float | None
+    waived: int = 0  # findings of the rule that a waiver applies to (counted in findings too)
+    rate_after_waivers: float | None = None  # (compliant + waived) / population, rounded like rate
+
+
+class MeasureByUnit(BaseModel):
+    """One rule's measure over the subjects of one service unit (``measures_by_unit``)."""
+
+    unit: str | None
+    rule_id: str
+    population: int
+    findings: int
+    compliant: int
+    rate: float | None
+    waived: int
+    rate_after_waivers: float | None
 
 
 class TableCount(BaseModel):
@@ -103,6 +132,9 @@ class InputInfo(BaseModel):
     source: str
     sha256: str
     tables: dict[str, TableCount]
+    pseudonymized: bool = False
+    pseudonym_key_id: str | None = None  # first 12 hex digits of HMAC-SHA256(key, "ke-rules key id")
+    waivers_sha256: str | None = None  # of the --waivers file's bytes
 
 
 class Summary(BaseModel):
@@ -139,6 +171,7 @@ class Report(BaseModel):
     measures: list[Measure]
     findings: list[Finding]
     input_problems: list[InputProblem]
+    measures_by_unit: list[MeasureByUnit] = Field(default_factory=list)
     coordinator_load: list[CoordinatorLoad] = Field(default_factory=list, exclude=True)
 
     def to_dict(self) -> dict[str, Any]:
@@ -186,7 +219,8 @@ class Report(BaseModel):
         import pandas as pd
 
         columns = ["rule_id", "severity", "subject_type", "subject_id", "case_id", "message",
-                   "basis_citation", "basis_kind", "basis_url", "status", "evidence"]
+                   "basis_citation", "basis_kind", "basis_url", "status", "evidence",
+                   "waiver_reason", "waiver_decided_by", "waiver_expires_on"]
         rows = [
             {
                 "rule_id": f.rule_id, "severity": f.severity, "subject_type": str(f.subject_type),
@@ -195,6 +229,9 @@ class Report(BaseModel):
                 "basis_kind": str(f.basis[0].kind) if f.basis else None,
                 "basis_url": f.basis[0].url if f.basis else None,
                 "status": f.status, "evidence": f.evidence,
+                "waiver_reason": f.waiver.reason if f.waiver else None,
+                "waiver_decided_by": f.waiver.decided_by if f.waiver else None,
+                "waiver_expires_on": f.waiver.expires_on if f.waiver else None,
             }
             for f in self.findings
         ]
@@ -227,7 +264,7 @@ def _findings_tree(findings: list[Finding]) -> list[dict[str, Any]]:
     members are written as their values by orjson as by pydantic.
     """
     if _FINDING_KEYS != ("rule_id", "severity", "subject_type", "subject_id", "case_id", "message",
-                         "evidence", "basis", "status"):
+                         "evidence", "basis", "status", "waiver"):
         raise _NotPlainJson("Finding's fields changed")
     dumped: dict[int, tuple[list[Basis], list[dict[str, Any]]]] = {}  # id(basis list) -> (the list, its dump)
     out: list[dict[str, Any]] = []
@@ -255,5 +292,15 @@ def _findings_tree(findings: list[Finding]) -> list[dict[str, Any]]:
             "evidence": evidence,
             "basis": entry[1],
             "status": d["status"],
+            "waiver": _waiver_tree(d["waiver"]),
         })
     return out
+
+
+def _waiver_tree(waiver: Waiver | None) -> dict[str, str] | None:
+    if waiver is None:
+        return None
+    if waiver.__class__ is not Waiver:
+        raise _NotPlainJson("waiver")
+    return {"reason": waiver.reason, "decided_by": waiver.decided_by, "decided_on": waiver.decided_on,
+            "expires_on": waiver.expires_on}

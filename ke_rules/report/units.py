@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ke_rules.privacy.identity import mask_identity_numbers
+
 if TYPE_CHECKING:
     from ke_rules.ingest.validate import Snapshot
 
-__all__ = ["SubjectUnits", "subject_units", "clean_unit"]
+__all__ = ["SubjectUnits", "subject_units", "clean_unit", "frame_units"]
 
 _CASE_BOUND = frozenset({"case", "group", "meeting"})
 
@@ -32,7 +34,8 @@ def clean_unit(value: Any) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     text = str(value).strip()
-    return text or None
+    # a personal identity number typed as a unit is masked, as in every other text
+    return mask_identity_numbers(text) if text else None
 
 
 @dataclass(frozen=True)
@@ -95,3 +98,12 @@ def subject_units(snapshot: Snapshot, as_of: dt.date | str) -> SubjectUnits:
             own = clean_unit(unit)
             case_units[case_id] = own if own is not None else by_assignment.get(case_id)
     return SubjectUnits(coordinators=co_units, cases=case_units)
+
+
+def frame_units(units: SubjectUnits, subject: str, frame: pd.DataFrame) -> list[str | None]:
+    """The unit of each row of a subject's fact frame (``_id``, ``_case``), in the frame's order."""
+    if frame.empty:
+        return []
+    ids = frame["_id"].astype(str).tolist()
+    cases = frame["_case"].tolist() if "_case" in frame.columns else [None] * len(ids)
+    return [units.of(subject, i, None if c is None or c != c else str(c)) for i, c in zip(ids, cases, strict=True)]

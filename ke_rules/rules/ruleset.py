@@ -125,6 +125,8 @@ class Ruleset:
     params: dict[str, Any]
     rules: dict[str, Rule]  # enabled rules only, in declaration order
     disabled: list[str] = field(default_factory=list)
+    # a disabled rule's subject type (a waiver of it is still known, and its subject_id pseudonymised alike)
+    disabled_subjects: dict[str, str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
     sha256: str = ""
 
@@ -322,7 +324,8 @@ def _resolve(chain: list[tuple[Path, RulesetFile, dict[tuple[Any, ...], int]]]) 
     )
     return Ruleset(
         name=names[-1], extends=list(reversed(names[:-1])), params=params, rules=rules,
-        disabled=disabled, sources=[str(p) for p, _, _ in chain],
+        disabled=disabled, disabled_subjects={i: specs[i].subject for i in disabled},
+        sources=[str(p) for p, _, _ in chain],
         sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
     )
 

@@ -118,11 +118,12 @@ def _resolved(p: Path) -> Path:
         return p.absolute()
 
 
-def refuse_output_over_input(output: Path, input_path: Path, *, ruleset_path: Path | None = None) -> None:
+def refuse_output_over_input(output: Path, input_path: Path, *, ruleset_path: Path | None = None,
+                             waivers_path: Path | None = None) -> None:
     """Raise :class:`InputRefused` when writing ``output`` would overwrite an input or add to an input folder.
 
     Refused: the input file (or folder) itself under any name that reaches it; the ruleset
-    file; when the input is a folder of csv files, any existing file in that folder and
+    file; the waivers file; when the input is a folder of csv files, any existing file in that folder and
     any new ``.csv`` file there (the next run would read the report as a table). A new
     file of another kind in the folder, or a file in a subfolder, is allowed: the loader
     reads neither.
@@ -133,6 +134,8 @@ def refuse_output_over_input(output: Path, input_path: Path, *, ruleset_path: Pa
                               else ("inndatafilen", "the input file")))]
     if ruleset_path is not None:
         sources.append((ruleset_path, "regelsettfilen", "the ruleset file"))
+    if waivers_path is not None:
+        sources.append((waivers_path, "unntaksfilen", "the waivers file"))
     for source, what_nb, what_en in sources:
         if out_r == _resolved(source) or _same_file(output, source):
             raise InputRefused(

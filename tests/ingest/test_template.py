@@ -76,7 +76,7 @@ def test_sheets_and_headers_are_the_contract(made):
     lang, path = made
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == tpl.HELP_SHEET[lang]
-    assert wb.sheetnames[1:] == list(TABLES)
+    assert wb.sheetnames[1:] == [*TABLES, tpl.WAIVERS_SHEET]
     for name, table in TABLES.items():
         ws = wb[name]
         assert [c.value for c in ws[1]] == table.column_names
@@ -260,3 +260,32 @@ def test_template_command(tmp_path):
     assert result.exit_code == 0 and openpyxl.load_workbook(out).sheetnames[0] == "README"
     wrong = runner.invoke(main, ["template", str(tmp_path / "mal.csv")])
     assert wrong.exit_code == 2 and "Traceback" not in wrong.output
+
+
+def test_the_waivers_sheet_has_the_waiver_columns_and_a_rule_id_list(made):
+    from ke_rules.ingest.schema import WAIVERS
+
+    lang, path = made
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tpl.WAIVERS_SHEET]
+    assert [c.value for c in ws[1]] == WAIVERS.column_names
+    nasjonal = ke_rules.load_ruleset("nasjonal")
+    dv = _validations(ws)["A2"]
+    assert dv.type == "list" and _list_values(wb, dv.formula1) == sorted([*nasjonal.rules, *nasjonal.disabled])
+    assert {k for k, v in _validations(ws).items() if v.type == "date"} == {"E2", "F2"}
+
+
+def test_a_waiver_filled_into_the_template_is_applied(tmp_path):
+    path = tpl.write_template(tmp_path / "mal.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["cases"].cell(row=2, column=1, value="S-1")
+    wb["coordinators"].append(["K-1"])
+    wb["assignments"].append(["S-1", "K-1", None, dt.date(2026, 1, 1)])
+    wb[tpl.WAIVERS_SHEET].append(["KE-CHILD-RELATIVE", "S-1", "Kartlegges i januar", "KE-leder",
+                                  dt.date(2026, 11, 1), dt.date(2026, 12, 31)])
+    wb.save(tmp_path / "utfylt.xlsx")
+    code, report = _check(tmp_path / "utfylt.xlsx")
+    assert code == 0 and report["input_problems"] == []
+    (f,) = report["findings"]
+    assert (f["status"], f["waiver"]) == ("waived", {"reason": "Kartlegges i januar", "decided_by": "KE-leder",
+                                                     "decided_on": "2026-11-01", "expires_on": "2026-12-31"})

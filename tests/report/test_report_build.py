@@ -16,7 +16,7 @@ from ke_rules.derive.facts import natural_key
 from ke_rules.privacy.controls import escape_json_text_controls
 from ke_rules.privacy.identity import mask_identity_numbers, mask_many
 from ke_rules.report.build import _coordinator_load, _finding, _template_column, _text_value
-from ke_rules.report.models import SEVERITY_ORDER, Basis, CoordinatorLoad, Finding, Report, SubjectType
+from ke_rules.report.models import SEVERITY_ORDER, Basis, CoordinatorLoad, Finding, Report, SubjectType, Waiver
 from ke_rules.report.render import render
 
 FNR = "01019912368"
@@ -40,7 +40,7 @@ def test_mask_many_masks_a_planted_number_among_many():
 def test_fast_finding_equals_model_construct():
     values = {"rule_id": "KE-X", "severity": "high", "subject_type": SubjectType.case, "subject_id": "S-1",
               "case_id": "S-1", "message": "m", "evidence": {"a": [1, "b"], "d": None},
-              "basis": [Basis(citation="c", kind="lov", url=None)], "status": "open"}
+              "basis": [Basis(citation="c", kind="lov", url=None)], "status": "open", "waiver": None}
     fast = _finding(dict(values))
     slow = Finding.model_construct(**values)
     assert fast == slow
@@ -68,7 +68,9 @@ def demo_report(lang: str) -> Report:
                       "case_id": None, "message": "Melding med æøå og “sitat”.", "evidence": odd,
                       "basis": [Basis(citation="Rutine for ansvarsgrupper, punkt 3", kind="lokal_rutine", url=None),
                                 Basis(citation="hol. § 7", kind="lov", url="https://lovdata.no/lov/2011-06-24-30/§7")],
-                      "status": "waived"})
+                      "status": "waived",
+                      "waiver": Waiver(reason="Avtalt «utsatt» – æøå", decided_by="KE-leder",
+                                       decided_on="2026-11-01", expires_on="2026-12-31")})
     report.findings.append(extra)
     report.ruleset.params.update(rate=0.75, label="Lørenskog", missing=None, limits=[1.5, 2], nested={"x": []})
     report.input_problems = []  # an empty list, as a clean input gives

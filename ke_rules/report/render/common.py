@@ -35,6 +35,8 @@ __all__ = [
     "severity_label",
     "subject_label",
     "status_label",
+    "waiver_text",
+    "unit_table",
     "problem_severity_label",
     "kind_label",
     "findings_by_rule",
@@ -213,6 +215,23 @@ def subject_label(subject_type: str, lang: str) -> str:
 def status_label(status: str, lang: str) -> str:
     """A finding's status (open, waived) in words."""
     return labels(lang).get(f"status_{status}", status)
+
+
+def waiver_text(finding: Finding, lang: str) -> str:
+    """A waived finding's waiver in words (reason, who decided, until when); empty for an open finding."""
+    w = finding.waiver
+    if w is None:
+        return ""
+    return labels(lang)["waiver_text"].format(reason=w.reason, decided_by=w.decided_by,
+                                              expires_on=fmt_date(w.expires_on, lang))
+
+
+def unit_table(report: Report) -> tuple[list[str | None], list[str], dict[tuple[str | None, str], Any]]:
+    """``measures_by_unit`` as a unit × rule table: units (report order, no unit last), rule ids, cells."""
+    units = list(dict.fromkeys(m.unit for m in report.measures_by_unit))
+    rule_ids = sorted({m.rule_id for m in report.measures_by_unit})
+    cells = {(m.unit, m.rule_id): m for m in report.measures_by_unit}
+    return units, rule_ids, cells
 
 
 def kind_label(kind: str, lang: str) -> str:

@@ -20,6 +20,7 @@ from ke_rules.report.render.common import (
     basis_text,
     basis_url,
     evidence_json,
+    fmt_date,
     severity_label,
     status_label,
     subject_label,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["render_csv", "CSV_COLUMNS"]
 
 CSV_COLUMNS = ("severity", "rule_id", "subject_type", "subject_id", "case_id", "message", "basis", "basis_url",
-               "status", "evidence")
+               "status", "evidence", "waiver_reason", "waiver_decided_by", "waiver_expires_on")
 
 
 def render_csv(report: Report, *, delimiter: str = ",", ruleset: Ruleset | None = None) -> bytes:
@@ -57,6 +58,9 @@ def render_csv(report: Report, *, delimiter: str = ",", ruleset: Ruleset | None 
             basis_url(f.basis) or "",
             status_label(f.status, lang),
             evidence_json(f.evidence),
+            f.waiver.reason if f.waiver else "",
+            f.waiver.decided_by if f.waiver else "",
+            fmt_date(f.waiver.expires_on, lang) if f.waiver else "",
         ]
         if has_controls("".join(row), keep="\n"):  # rare: one scan of the row, then the cells
             row = [escape_controls(v, keep="\n") for v in row]

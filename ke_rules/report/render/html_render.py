@@ -33,6 +33,8 @@ from ke_rules.report.render.common import (
     severity_label,
     status_label,
     subject_label,
+    unit_table,
+    waiver_text,
 )
 from ke_rules.report.render.labels import labels
 from ke_rules.report.render.svg import MAX_BARS, compliance_chart, load_bars, load_histogram
@@ -94,7 +96,8 @@ def _context(report: Report, ruleset: Ruleset | None) -> dict[str, Any]:
             if st not in subj_text:
                 subj_text[st] = subject_label(st, lang)
             rows.append((f.severity, sev_text[f.severity], subj_text[st], f.subject_id, f.case_id or "",
-                         f.message, basis_of(f.basis), status_text.get(f.status, f.status)))
+                         f.message, basis_of(f.basis), status_text.get(f.status, f.status)
+                         + (f": {waiver_text(f, lang)}" if f.waiver is not None else "")))
         groups.append({"rule_id": rule_id, "title": titles.get(rule_id, ""), "count": fmt_int(len(findings), lang),
                        "rows": rows})
 
@@ -110,6 +113,8 @@ def _context(report: Report, ruleset: Ruleset | None) -> dict[str, Any]:
     over = sum(1 for c in loads if c.active_cases > c.limit)
 
     tables = report.input.tables
+    measures = {m.rule_id: m for m in report.measures}
+    units, unit_rules, cells = unit_table(report)
     return {
         "lang": lang,
         "t": t,
@@ -127,7 +132,14 @@ def _context(report: Report, ruleset: Ruleset | None) -> dict[str, Any]:
         "rules": [{"rule_id": r.rule_id, "title": r.title, "severity": severity_label(r.severity, lang),
                    "population": fmt_int(r.population, lang), "compliant": fmt_int(r.compliant, lang),
                    "findings": fmt_int(r.findings, lang), "rate": fmt_percent(r.rate, lang),
+                   "waived": fmt_int(measures[r.rule_id].waived, lang) if r.rule_id in measures else "",
+                   "rate_after_waivers": fmt_percent(measures[r.rule_id].rate_after_waivers, lang)
+                   if r.rule_id in measures else "",
                    "basis": basis_of(r.basis), "url": basis_url(r.basis)} for r in rules],
+        "unit_rules": unit_rules,
+        "unit_rows": [(u if u is not None else t["unit_none"],
+                       [fmt_percent(cells[(u, r)].rate, lang) if (u, r) in cells else "" for r in unit_rules])
+                      for u in units],
         "compliance_chart": compliance_chart(rules, lang) if rules else None,
         "load_chart": load_chart,
         "load_caption": load_caption,

@@ -27,6 +27,8 @@ from ke_rules.report.render.common import (
     severity_label,
     status_label,
     subject_label,
+    unit_table,
+    waiver_text,
 )
 from ke_rules.report.render.labels import labels
 
@@ -114,13 +116,26 @@ def render_md(report: Report, *, ruleset: Ruleset | None = None) -> bytes:
     out.append("")
 
     out += [f"## {md_text(t['compliance'])}", ""]
+    after = {m.rule_id: m for m in report.measures}
     out += _table([t["rule_id"], t["rule_title"], t["severity"], t["population"], t["compliant"], t["findings"],
-                   t["rate"], t["basis"]],
+                   t["rate"], t["waived"], t["rate_after_waivers"], t["basis"]],
                   [(md_text(r.rule_id), md_text(r.title), md_text(severity_label(r.severity, lang)),
                     fmt_int(r.population, lang), fmt_int(r.compliant, lang), fmt_int(r.findings, lang),
-                    md_text(fmt_percent(r.rate, lang)), _basis(r.basis)) for r in rules],
-                  numeric=[3, 4, 5, 6])
+                    md_text(fmt_percent(r.rate, lang)),
+                    fmt_int(after[r.rule_id].waived, lang) if r.rule_id in after else "",
+                    md_text(fmt_percent(after[r.rule_id].rate_after_waivers, lang)) if r.rule_id in after else "",
+                    _basis(r.basis)) for r in rules],
+                  numeric=[3, 4, 5, 6, 7, 8])
     out.append("")
+    units, unit_rules, cells = unit_table(report)
+    if units:
+        out += [f"## {md_text(t['by_unit'])}", ""]
+        out += _table([t["unit"], *map(md_text, unit_rules)],
+                      [(md_text(u if u is not None else t["unit_none"]),
+                        *(md_text(fmt_percent(cells[(u, r)].rate, lang)) if (u, r) in cells else ""
+                          for r in unit_rules))
+                       for u in units], numeric=list(range(1, len(unit_rules) + 1)))
+        out.append("")
 
     out += [f"## {md_text(t['findings_by_rule'])}", ""]
     titles = {r.rule_id: r.title for r in rules}
@@ -140,7 +155,8 @@ def render_md(report: Report, *, ruleset: Ruleset | None = None) -> bytes:
             rows.append((md_text(severity_label(f.severity, lang)),
                          md_text(f"{subject_label(f.subject_type, lang)} {f.subject_id}"),
                          md_text(f.case_id or ""), md_text(f.message), basis_cache[key],
-                         md_text(status_label(f.status, lang))))
+                         md_text(status_label(f.status, lang)
+                                 + (f": {waiver_text(f, lang)}" if f.waiver is not None else ""))))
         out += _table([t["severity"], t["subject"], t["case_id"], t["message"], t["basis"], t["status"]], rows)
         out.append("")
 

@@ -48,6 +48,7 @@ from ke_rules.report.render.common import (
     severity_label,
     status_label,
     subject_label,
+    unit_table,
 )
 from ke_rules.report.render.labels import labels
 from ke_rules.report.render.safe import xlsx_text
@@ -244,6 +245,8 @@ def _render(report: Report, ruleset: Ruleset | None) -> bytes:
     _findings(_Sheet(wb, t["findings"], fm), report, rules, ruleset)
     _problems(_Sheet(wb, t["input_problems"], fm), report)
     _rules(_Sheet(wb, t["rules"], fm), report, rules)
+    if report.measures_by_unit:
+        _units(_Sheet(wb, t["by_unit_sheet"], fm), report)
     wb.close()
     return out.getvalue()
 
@@ -327,7 +330,8 @@ def _findings(s: _Sheet, report: Report, rules: list[RuleRow], ruleset: Ruleset 
     fm = s.f
     # the evidence as readable text for people; the same as JSON in the last, hidden column for programs
     header = [t[k] for k in ("severity", "rule_id", "rule_title", "subject_type", "subject_id", "case_id", "message",
-                             "basis", "basis_url", "status", "evidence")] + [f"{t['evidence']} (JSON)"]
+                             "basis", "basis_url", "status", "evidence",
+                             "waiver_reason", "waiver_decided_by", "waiver_expires_on")] + [f"{t['evidence']} (JSON)"]
     titles = {r.rule_id: r.title for r in rules}
     bases: dict[tuple[tuple[str, str | None], ...], tuple[str, str]] = {}
     labels_: dict[tuple[str, str], str] = {}
@@ -359,8 +363,10 @@ def _findings(s: _Sheet, report: Report, rules: list[RuleRow], ruleset: Ruleset 
         b_text, b_url = basis(f.basis)
         texts.append((label("sev", f.severity), f.rule_id, label("title", f.rule_id), label("subj", f.subject_type),
                       f.subject_id, f.case_id or "", f.message, b_text, b_url, label("status", f.status),
-                      evidence_text(f.evidence, str(f.subject_type), lang), evidence_json(f.evidence)))
-    s.widths(_widths(header, texts, [12, 22, 30, 14, 14, 12, 60, 45, 30, 10, 50, 60]), hidden=[11])
+                      evidence_text(f.evidence, str(f.subject_type), lang), f.waiver.reason if f.waiver else "",
+                      f.waiver.decided_by if f.waiver else "", f.waiver.expires_on if f.waiver else "",
+                      evidence_json(f.evidence)))
+    s.widths(_widths(header, texts, [12, 22, 30, 14, 14, 12, 60, 45, 30, 10, 50, 40, 20, 12, 60]), hidden=[14])
     s.table_frame(len(header), len(texts))
     s.header(header)
 
@@ -402,7 +408,11 @@ def _findings(s: _Sheet, report: Report, rules: list[RuleRow], ruleset: Ruleset 
             s.link(8, row[8])
         string(r, 9, once(9, row[9])[0], top)
         string(r, 10, xlsx_text(row[10]), wrap)
-        string(r, 11, xlsx_text(row[11]), top)
+        if f.waiver is not None:  # the waiver: reason, who decided, and the last day it applies
+            string(r, 11, xlsx_text(row[11]), wrap)
+            string(r, 12, xlsx_text(row[12]), top)
+            s.date(13, dt.date.fromisoformat(row[13]))
+        string(r, 14, xlsx_text(row[14]), top)
 
 
 def _problems(s: _Sheet, report: Report) -> None:
@@ -447,3 +457,21 @@ def _rules(s: _Sheet, report: Report, rules: list[RuleRow]) -> None:
         s.number(6, r.rate, fm.percent)
         s.text(7, row[7], fm.wrap)
         s.link(8, row[8])
+
+
+def _units(s: _Sheet, report: Report) -> None:
+    """Rates by unit (``measures_by_unit``) as a unit × rule table of rates; empty where a unit has no population."""
+    t = labels(report.lang)
+    units, rule_ids, cells = unit_table(report)
+    header = [t["unit"], *rule_ids]
+    names = [u if u is not None else t["unit_none"] for u in units]
+    s.widths(_widths(header, [(n, *("" for _ in rule_ids)) for n in names], [30, *(22 for _ in rule_ids)]))
+    s.table_frame(len(header), len(names))
+    s.header(header)
+    for unit, name in zip(units, names, strict=True):
+        s.next_row()
+        s.text(0, name)
+        for col, rule_id in enumerate(rule_ids, start=1):
+            m = cells.get((unit, rule_id))
+            if m is not None:
+                s.number(col, m.rate, s.f.percent)

@@ -20,8 +20,8 @@ from ke_rules.report.render.labels import TEXT
 
 from .conftest import csv_pairs, csv_rows, html_finding_rows, html_pairs, json_pairs, md_cells, md_pairs, xlsx_pairs
 
-SHEETS = {"nb": ["Sammendrag", "Funn", "Inndataproblemer", "Regler"],
-          "en": ["Summary", "Findings", "Input problems", "Rules"]}
+SHEETS = {"nb": ["Sammendrag", "Funn", "Inndataproblemer", "Regler", "Per enhet"],
+          "en": ["Summary", "Findings", "Input problems", "Rules", "By unit"]}
 
 
 def test_labels_have_the_same_keys_in_both_languages():
@@ -106,9 +106,10 @@ def test_csv_shape(demo_nb):
     assert b"\n" not in body.replace(b"\r\n", b"")
     rows = csv_rows(data)
     assert rows[0] == ["Alvorlighetsgrad", "Regel", "Gjelder (type)", "Gjelder (id)", "Sak", "Beskrivelse",
-                       "Grunnlag", "Lenke til grunnlag", "Status", "Vurderte data"]
+                       "Grunnlag", "Lenke til grunnlag", "Status", "Vurderte data", "Begrunnelse for unntak",
+                       "Unntak besluttet av", "Unntak gyldig til"]
     for row, f in zip(rows[1:], demo_nb.findings, strict=True):
-        assert len(row) == 10
+        assert len(row) == 13 and row[10:] == ["", "", ""]  # open findings: no waiver
         assert json.loads(row[9]) == f.evidence
         assert row[6] == "; ".join(b.citation for b in f.basis)
         assert row[7] == next((b.url for b in f.basis if b.url), "")
@@ -118,7 +119,7 @@ def test_csv_shape(demo_nb):
 def test_csv_semicolon_for_norwegian_excel(demo_nb):
     data = render(demo_nb, "csv", delimiter=";")
     assert csv_pairs(data, ";") == [(f.rule_id, f.subject_id) for f in demo_nb.findings]
-    assert data.splitlines()[0].count(b";") == 9
+    assert data.splitlines()[0].count(b";") == 12
 
 
 @pytest.mark.parametrize("bad", ["", ";;", '"', "\n"])
@@ -135,7 +136,7 @@ def test_xlsx_structure(demo_nb, ruleset):
     n = len(demo_nb.findings)
     ws = wb["Funn"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:L{n + 1}"  # the hidden evidence JSON too: a sort keeps rows whole
+    assert ws.auto_filter.ref == f"A1:O{n + 1}"  # the hidden evidence JSON too: a sort keeps rows whole
     assert [c.value for c in ws[1]][:3] == ["Alvorlighetsgrad", "Regel", "Regeltittel"]
     assert all(c.font.bold for c in ws[1])
     # the first basis URL is a working hyperlink with the Hyperlink style
@@ -194,13 +195,13 @@ def test_xlsx_evidence_is_readable_text_and_json_is_kept_hidden(demo_nb, demo_en
                           (demo_en, "Minor children and siblings on file as relatives: 2")):
         ws = openpyxl.load_workbook(io.BytesIO(render(report, "xlsx", ruleset=ruleset)))[SHEETS[report.lang][1]]
         assert ws["K1"].value == ("Vurderte data" if report.lang == "nb" else "Evidence")
-        assert ws["L1"].value.endswith("(JSON)")
-        assert ws.column_dimensions["L"].hidden and not ws.column_dimensions["K"].hidden
+        assert ws["O1"].value.endswith("(JSON)")
+        assert ws.column_dimensions["O"].hidden and not ws.column_dimensions["K"].hidden
         f0 = report.findings[0]
         assert f0.evidence["minor_children_siblings"] == 2
         assert ws["K2"].value.startswith(first)
         for row, f in enumerate(report.findings, start=2):
-            assert json.loads(ws.cell(row, 12).value) == f.evidence  # the machine-readable data, intact
+            assert json.loads(ws.cell(row, 15).value) == f.evidence  # the machine-readable data, intact
             text = ws.cell(row, 11).value
             assert "{" not in text and " · " in text or len(f.evidence) == 1
         assert ws["K2"].alignment.wrap_text
@@ -298,7 +299,8 @@ def test_xlsx_english(demo_en, ruleset):
     wb = openpyxl.load_workbook(io.BytesIO(render(demo_en, "xlsx", ruleset=ruleset)))
     ws = wb["Findings"]
     assert [c.value for c in ws[1]] == ["Severity", "Rule", "Rule title", "Subject type", "Subject id", "Case",
-                                        "Message", "Basis", "Basis link", "Status", "Evidence", "Evidence (JSON)"]
+                                        "Message", "Basis", "Basis link", "Status", "Evidence",
+                                        "Waiver reason", "Waiver decided by", "Waiver expires on", "Evidence (JSON)"]
     assert ws["C2"].value == "Children as relatives mapped"
     assert wb["Summary"]["B3"].number_format == "yyyy-mm-dd"
 
