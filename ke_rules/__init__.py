@@ -25,14 +25,12 @@ from ke_rules.errors import EngineError, InputRefused, KeRulesError, RulesetErro
 
 if TYPE_CHECKING:
     from ke_rules.ingest.validate import Snapshot
-    from ke_rules.pipeline import today_in_oslo
-    from ke_rules.report.diff import DiffReport, diff
-    from ke_rules.report.models import Finding, InputProblem, Measure, Report
-    from ke_rules.report.periods import ComparisonRefused
-    from ke_rules.report.trend import TrendReport, trend
     from ke_rules.ingest.waivers import WaiverSource
     from ke_rules.pipeline import load_waivers, today_in_oslo
+    from ke_rules.report.diff import DiffReport, diff
     from ke_rules.report.models import Finding, InputProblem, Measure, MeasureByUnit, Report, Waiver
+    from ke_rules.report.periods import ComparisonRefused
+    from ke_rules.report.trend import TrendReport, trend
     from ke_rules.rules.ruleset import Rule, Ruleset, builtin_rulesets, load_ruleset
 
 # Imported on first use (PEP 562), so that `ke-rules --help` or `--version` does not load pandas:

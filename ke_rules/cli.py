@@ -141,9 +141,8 @@ _SUFFIX_FORMAT = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".html": "htm
 @click.option("--timings", is_flag=True, help="Print the time of each stage, and the engine, on stderr.")
 def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | None, output: Path | None,
           lang: str, fail_on: str, strict: bool, delimiter: str, avvik_columns: Path | None,
-          pseudonym_key: str | None, workers: int | None, engine: str, quiet: bool, timings: bool) -> None:
-          lang: str, fail_on: str, strict: bool, delimiter: str, pseudonym_key: str | None,
-          workers: int | None, waivers_path: Path | None, engine: str, quiet: bool, timings: bool) -> None:
+          pseudonym_key: str | None, workers: int | None, waivers_path: Path | None, engine: str, quiet: bool,
+          timings: bool) -> None:
     """Check INPUT (.xlsx, .ods, .json or a folder of .csv files) and write the findings report."""
     from ke_rules import pipeline
     from ke_rules.engines.choice import resolve_engine

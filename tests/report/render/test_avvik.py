@@ -63,7 +63,7 @@ def test_every_cell_of_a_row(demo_nb, ruleset, avvik_nb):
         "kategori": "KE-CONSENT",
         "alvorlighetsgrad": "high",
         "grunnlag": "; ".join(b.citation for b in f.basis),
-        "enhet": "Tildelingskontoret",  # S-109's coordinator K-5 (the demo has no cases.unit)
+        "enhet": "Hjemmetjenesten sone nord",  # S-109's own cases.unit
         "registrert": "2026-11-23",
         "frist": "2026-12-07",  # + 14 days for high
         "status": "open",
@@ -72,10 +72,10 @@ def test_every_cell_of_a_row(demo_nb, ruleset, avvik_nb):
 
 
 @pytest.mark.parametrize(("rule_id", "subject_id", "unit"), [
-    ("KE-CONSENT", "S-109", "Tildelingskontoret"),
-    ("KE-CONSENT-MEETING", "M-1104", "Psykisk helse og rus"),  # a meeting: its case S-110's coordinator K-2
-    ("KE-MEET-FREQ", "G-104", "Fysio- og ergoterapitjenesten"),  # a group: its case S-104's coordinator K-4
-    ("KE-REFERRAL-MISSING", "S-121", ""),  # no assignment, no unit: empty
+    ("KE-CONSENT", "S-109", "Hjemmetjenesten sone nord"),  # the case's own unit
+    ("KE-CONSENT-MEETING", "M-1104", "Psykisk helse og rus"),  # a meeting: its case S-110's unit
+    ("KE-MEET-FREQ", "G-104", "Hjemmetjenesten sone nord"),  # a group: its case S-104's unit
+    ("KE-REFERRAL-MISSING", "S-121", "Hjemmetjenesten sone sør"),
 ])
 def test_enhet(avvik_nb, rule_id, subject_id, unit):
     row = next(r for r in avvik_nb if r["avvik_id"] == avvik_id(rule_id, subject_id))
