@@ -63,6 +63,10 @@ class ProblemCode(StrEnum):
     INT_OUT_OF_RANGE = "int_out_of_range"  # a whole number far beyond any plausible count
     STRAY_BYTE = "stray_byte"  # a byte that is not UTF-8 in a UTF-8 file, read as Windows-1252
     MERGED_CELLS = "merged_cells"  # merged cells in a sheet's rows; the value applies to each row covered
+    # the KE's further duties (rules.md, second wave): dates that contradict D or each other
+    EVALUATED_AFTER_AS_OF = "evaluated_after_as_of"  # ip_last_evaluated_on after D: ignored
+    MINUTES_BEFORE_MEETING = "minutes_before_meeting"  # minutes_sent_on before meeting_date: kept as written
+    REVISED_AFTER_AS_OF = "revised_after_as_of"  # last_revised_on after D: taken as empty
 
 
 SHOWN_CHARS = 200  # an input problem shows at most this much of a value (then "…")
@@ -99,6 +103,9 @@ PROBLEM_TEXT: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.INT_OUT_OF_RANGE: ("tallet er utenfor gyldig område", "the number is out of range"),
     ProblemCode.STRAY_BYTE: ("et tegn som ikke er UTF-8 i en UTF-8-fil; lest som Windows-1252", "a byte that is not UTF-8 in a UTF-8 file; read as Windows-1252"),
     ProblemCode.MERGED_CELLS: ("sammenslåtte celler; verdien gjelder hver rad området dekker", "merged cells; the value applies to every row the range covers"),
+    ProblemCode.EVALUATED_AFTER_AS_OF: ("IP-en står som evaluert etter vurderingsdatoen; datoen brukes ikke", "the IP is recorded as evaluated after the evaluation date; the date is not used"),
+    ProblemCode.MINUTES_BEFORE_MEETING: ("referatet står som sendt før møtedatoen; datoen beholdes som skrevet", "minutes recorded as sent before the meeting date; the date is kept as written"),
+    ProblemCode.REVISED_AFTER_AS_OF: ("rutinen står som revidert etter vurderingsdatoen; regnes som ikke revidert", "the routine is recorded as revised after the evaluation date; taken as not revised"),
 }
 
 

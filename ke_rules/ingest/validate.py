@@ -37,7 +37,7 @@ class Snapshot:
 
 # cases and coordinators first: the other tables' references are checked against their kept rows
 _ORDER = ["cases", "coordinators", "services", "assignments", "groups", "meetings",
-          "consents", "relatives", "referrals", "ke_meetings"]
+          "consents", "relatives", "referrals", "ke_meetings", "ip_reviews", "ke_routines"]
 
 
 def validate(raw: RawSnapshot) -> Snapshot:
