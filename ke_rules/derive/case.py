@@ -224,6 +224,7 @@ def case_facts(c: pd.DataFrame, keys: CaseKeys, t: dict[str, pd.DataFrame], grou
     out["days_since_ip_started"] = days(d, c["ip_started_on"])
     evaluated = last_evaluation(c, keys, t["meetings"], meeting_status, d)
     out["last_evaluated_on"] = evaluated
+    out["ip_evaluated"] = evaluated.notna()
     out["days_since_evaluated"] = days(d, evaluated)
     has_review, reviewed_on, missing = latest_ip_review(c, keys, t["ip_reviews"], d)
     out["has_plan_review"] = has_review

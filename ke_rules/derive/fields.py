@@ -79,6 +79,7 @@ FIELDS: dict[str, dict[str, FieldInfo]] = {
         "child_coordinator_in_force": F("bool", "Vurderingsdatoen er 1.8.2022 eller senere (retten til barnekoordinator gjelder)", "The evaluation date is 2022-08-01 or later (the right to a child coordinator applies)"),
         "days_since_ip_started": F("int", "Dager siden IP startet", "Days since the IP started"),
         "last_evaluated_on": F("date", "Siste evaluering av IP: registrert dato eller avholdt evalueringsmøte, senest på vurderingsdatoen", "The IP's last evaluation: the recorded date or a held evaluation meeting, on or before the evaluation date"),
+        "ip_evaluated": F("bool", "IP-en har en evaluering senest på vurderingsdatoen", "The IP has an evaluation on or before the evaluation date"),
         "days_since_evaluated": F("int", "Dager siden siste evaluering (tom uten evaluering)", "Days since the last evaluation (empty without one)"),
         "has_plan_review": F("bool", "Har en gjennomgang av gjeldende plan (fra IP-start til vurderingsdatoen)", "Has a review of the current plan (from the IP's start to the evaluation date)"),
         "reviewed_on": F("date", "Dato for siste slike gjennomgang", "Date of the latest such review"),
