@@ -395,3 +395,16 @@ def test_the_three_warnings_on_every_kept_row(tmp_path):
     texts = {p.code.value: p.problem for p in s.evaluate(tmp_path, lang="en").input_problems}
     assert "after the evaluation date" in texts["evaluated_after_as_of"]
     assert "before the meeting date" in texts["minutes_before_meeting"]
+
+
+# every second-wave rule and parameter has a table above (test_rules_boundaries checks the whole ruleset)
+DUTY_RULE_TESTS = {
+    "KE-COORD-MISSING": test_coord_missing, "KE-CHILD-COORD": test_child_coord, "KE-IP-EVAL": test_ip_eval,
+    "KE-MINUTES": test_minutes, "KE-MEET-OVERDUE": test_meet_overdue, "KE-COORD-TRAINING": test_coord_training,
+    "KE-IP-CONTENT": test_ip_content, "KE-SYSTEM-ROUTINES": test_system_routines,
+}
+DUTY_PARAM_TESTS = {
+    "appointment_grace_days": test_coord_missing, "ip_evaluation_days": test_ip_eval, "minutes_days": test_minutes,
+    "overdue_grace_days": test_meet_overdue, "training_grace_days": test_coord_training,
+    "required_routines": test_system_routines, "routine_review_months": test_system_routines,
+}
