@@ -314,7 +314,7 @@ def _params_used(rule: Rule, params: dict[str, Any]) -> dict[str, Any]:
 
     spec = rule.spec
     catalogue = FIELDS[spec.subject]
-    fields = set(rule.fields) | set(spec.evidence) | set(rule.template_fields)
+    fields = set(rule.fields) | {f for _, f in rule.evidence} | set(rule.template_fields)
     names = {name for f in fields if f in catalogue for name in catalogue[f].params}
     texts = [spec.applies_to, spec.when, *(s.when for s in spec.severity_when), spec.message.nb, spec.message.en]
     names |= set(re.findall(r"\bparams\.(\w+)", " ".join(texts)))
@@ -351,7 +351,8 @@ def _rule_data(rule_id: str, rule: Rule | None, enabled: bool, params: dict[str,
             "population": spec.population.get(lang) if spec.population else None,
             "applies_to": rule.applies.text,
             "when": rule.finding.text,
-            "evidence": list(spec.evidence),
+            "evidence": [key for key, _ in rule.evidence],
+            "evidence_fields": {key: f for key, f in rule.evidence if key != f},
         })
     return data
 
@@ -454,9 +455,11 @@ def rules_show(rule_id: str, ruleset_name: str, lang: str, fmt: str) -> None:
         (w["params"], ", ".join(f"{k}={_param_text(v)}" for k, v in d["params"].items()) or w["none"]),
     ]
     catalogue = FIELDS[d["subject"]]
-    for n, name in enumerate(d["evidence"]):
+    for n, key in enumerate(d["evidence"]):
+        name = d["evidence_fields"].get(key, key)  # the field shown under the key
         info = catalogue.get(name)
-        rows.append((w["evidence"] if n == 0 else "", name + (f" — {getattr(info, lang)}" if info else "")))
+        shown = key if name == key else f"{key} (= {name})"
+        rows.append((w["evidence"] if n == 0 else "", shown + (f" — {getattr(info, lang)}" if info else "")))
     for n, b in enumerate(d["basis"]):
         rows.append((w["basis"] if n == 0 else "", f"[{b['kind']}] {b['citation']}"))
         if b["url"]:

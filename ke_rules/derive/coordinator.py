@@ -2,7 +2,8 @@
 
 A coordinator's load is their distinct in-scope cases with an active assignment at D (only
 those with an active individual plan when ``count_only_cases_with_ip``), against the agreed
-maximum or else ``max_cases_per_coordinator``.
+maximum or else ``max_cases_per_coordinator``. For the training duty (KE-COORD-TRAINING) the
+earliest start of an assignment active at D to an in-scope case, whatever the load counts.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ke_rules.derive.kit import CaseKeys, active, natural_ranks
+from ke_rules.derive.kit import NAT, CaseKeys, active, days, natural_ranks
 from ke_rules.derive.params import DerivationParams
 
 __all__ = ["coordinator_facts", "coordinator_load"]
@@ -64,4 +65,15 @@ def coordinator_facts(coordinators: pd.DataFrame, assignments: pd.DataFrame, key
     out["active_assignments"] = np.bincount(a_co[pairs], minlength=len(co_uniques) + 1)[co_key]
     trained = pd.Series(coordinators["trained_on"].to_numpy(), index=out.index)
     out["trained"] = (trained <= d).fillna(False).astype(bool)
+    out["trained_on"] = trained
+    # KE-COORD-TRAINING: the earliest start among the coordinator's assignments active at d to in-scope cases
+    rows = np.flatnonzero(active(assignments["start_date"], assignments["end_date"], d).to_numpy(dtype=bool)
+                          & keys.in_scope("assignments"))
+    least = np.full(len(co_uniques) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    starts = assignments["start_date"].to_numpy().astype("datetime64[s]")
+    np.minimum.at(least, a_co[rows], starts[rows].view(np.int64))
+    least[least == np.iinfo(np.int64).max] = NAT
+    earliest = pd.Series(least[co_key].view("datetime64[s]"), index=out.index)
+    out["earliest_assignment_start"] = earliest
+    out["days_since_earliest_assignment"] = days(d, earliest)
     return out

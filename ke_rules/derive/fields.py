@@ -2,11 +2,11 @@
 
 Rules in a ruleset file speak only of these fields (and of ``params.NAME``); the
 fact derivation (``facts.py``, each subject's fields in ``case.py``, ``coordinator.py``,
-``group.py``, ``meeting.py``, ``ke.py``) produces exactly these columns, which a test checks.
+``group.py``, ``meeting.py``, ``ke.py``, ``routine.py``) produces exactly these columns, which a test checks.
 A new derived field is its column in the subject's module plus its row here, with
 ``params`` naming every derivation parameter (``params.py``) its value depends on: a
 standalone ruleset whose rule uses the field must set them, and ``rules show`` lists them.
-Types: ``int``, ``bool`` (never empty), ``str``, ``date`` and ``list`` (evidence only:
+Types: ``int``, ``bool`` (never empty, but ``wants_coordinator_recorded``, which keeps "not recorded"), ``str``, ``date`` and ``list`` (evidence only:
 conditions compare the ``*_days``/count fields instead).
 """
 
@@ -36,6 +36,7 @@ SUBJECT_ID = {
     "group": "group_id",
     "meeting": "meeting_id",
     "ke": "month",
+    "routine": "task",
 }
 
 FIELDS: dict[str, dict[str, FieldInfo]] = {
@@ -69,6 +70,23 @@ FIELDS: dict[str, dict[str, FieldInfo]] = {
         "has_referral": F("bool", "Melding til KE mottatt senest på vurderingsdatoen", "A notice to the KE received on or before the evaluation date"),
         "first_referral_on": F("date", "Første melding mottatt", "First notice received"),
         "days_since_first_referral": F("int", "Dager siden første melding", "Days since the first notice"),
+        "wants_coordinator_recorded": F("bool", "Ønsker koordinator slik det er registrert (tom = ikke registrert)", "Wants a coordinator as recorded (empty = not recorded)"),
+        "wants_or_needs_coordinator": F("bool", "Ønsker koordinator, eller ikke registrert og IP aktiv (registrert «nei» er et avslått tilbud)", "Wants a coordinator, or not recorded and the IP active (a recorded no is a declined offer)"),
+        "reference_date": F("date", "Referansedato R(c): første melding mottatt senest på vurderingsdatoen, ellers sak åpnet", "Reference date R(c): the first notice received by the evaluation date, else the case opened"),
+        "days_waiting": F("int", "Dager siden referansedatoen", "Days since the reference date"),
+        "has_coordinator": F("bool", "Har en oppnevning (alle roller) aktiv på vurderingsdatoen", "Has an assignment (any role) active at the evaluation date"),
+        "has_child": F("bool", "Mottakeren, eller et barn registrert som pårørende, er mindreårig eller ufødt på vurderingsdatoen", "The recipient, or a child on file as a relative, is a minor or not yet born at the evaluation date"),
+        "child_coordinator_in_force": F("bool", "Vurderingsdatoen er 1.8.2022 eller senere (retten til barnekoordinator gjelder)", "The evaluation date is 2022-08-01 or later (the right to a child coordinator applies)"),
+        "days_since_ip_started": F("int", "Dager siden IP startet", "Days since the IP started"),
+        "last_evaluated_on": F("date", "Siste evaluering av IP: registrert dato eller avholdt evalueringsmøte, senest på vurderingsdatoen", "The IP's last evaluation: the recorded date or a held evaluation meeting, on or before the evaluation date"),
+        "ip_evaluated": F("bool", "IP-en har en evaluering senest på vurderingsdatoen", "The IP has an evaluation on or before the evaluation date"),
+        "days_since_evaluated": F("int", "Dager siden siste evaluering (tom uten evaluering)", "Days since the last evaluation (empty without one)"),
+        "has_plan_review": F("bool", "Har en gjennomgang av gjeldende plan (fra IP-start til vurderingsdatoen)", "Has a review of the current plan (from the IP's start to the evaluation date)"),
+        "reviewed_on": F("date", "Dato for siste slike gjennomgang", "Date of the latest such review"),
+        "missing_items": F("list", "Sjekkpunkter den siste gjennomgangen ikke fant i planen (kolonnenøkler)", "Checklist items the latest review did not find in the plan (column keys)"),
+        "missing_item_count": F("int", "Antall slike sjekkpunkter", "Number of such items"),
+        "missing_items_nb": F("str", "Sjekkpunktene som mangler, på bokmål", "The missing items in bokmål"),
+        "missing_items_en": F("str", "Sjekkpunktene som mangler, på engelsk", "The missing items in English"),
     },
     "coordinator": {
         "coordinator_id": F("str", "Koordinatorens id", "Coordinator id"),
@@ -79,6 +97,9 @@ FIELDS: dict[str, dict[str, FieldInfo]] = {
         "case_ids": F("list", "Sakene som telles", "The cases counted"),
         "active_assignments": F("int", "Aktive oppnevninger (alle saker i omfang)", "Active assignments (all in-scope cases)"),
         "trained": F("bool", "Koordinatoropplæring fullført senest på vurderingsdatoen", "Coordinator training completed on or before the evaluation date"),
+        "trained_on": F("date", "Koordinatoropplæring fullført", "Coordinator training completed on"),
+        "earliest_assignment_start": F("date", "Tidligste start for en oppnevning aktiv på vurderingsdatoen (saker i omfang)", "Earliest start of an assignment active at the evaluation date (in-scope cases)"),
+        "days_since_earliest_assignment": F("int", "Dager siden den starten", "Days since that start"),
     },
     "group": {
         "group_id": F("str", "Ansvarsgruppens id", "Group id"),
@@ -93,6 +114,10 @@ FIELDS: dict[str, dict[str, FieldInfo]] = {
         "latest_meeting_on": F("date", "Siste avholdte ansvarsgruppemøte", "Latest held responsibility-group meeting"),
         "next_meeting_agreed": F("bool", "Neste møte avtalt på siste møte", "Next meeting agreed at the latest meeting"),
         "days_since_latest_meeting": F("int", "Dager siden siste avholdte møte", "Days since the latest held meeting"),
+        "last_meeting": F("date", "M: siste avholdte ansvarsgruppemøte som avtalte neste møte", "M: the latest held responsibility-group meeting that agreed a next meeting"),
+        "agreed_next": F("date", "N: neste møte avtalt på dag M (det seneste)", "N: the next meeting agreed on day M (the latest)"),
+        "days_overdue": F("int", "Dager siden det avtalte neste møtet", "Days since the agreed next meeting"),
+        "held_after_last_meeting": F("bool", "Et ansvarsgruppemøte er avholdt etter M", "A responsibility-group meeting was held after M"),
     },
     "meeting": {
         "meeting_id": F("str", "Møtets id", "Meeting id"),
@@ -110,10 +135,22 @@ FIELDS: dict[str, dict[str, FieldInfo]] = {
         "minutes_sent": F("bool", "Referat sendt", "Minutes sent"),
         "minutes_sent_on": F("date", "Referat sendt dato", "Minutes sent on"),
         "next_meeting_on": F("date", "Neste møte avtalt", "Next meeting agreed"),
+        "days_to_minutes": F("int", "Dager fra møtet til referatet ble sendt", "Days from the meeting to the minutes being sent"),
     },
     "ke": {
         "month": F("str", "Kalendermåned (ÅÅÅÅ-MM) helt innenfor vinduet", "Calendar month (YYYY-MM) wholly inside the window"),
         "ke_meetings_in_month": F("int", "KE-møter i måneden", "KE meetings in the month"),
+    },
+    "routine": {
+        "task": F("str", "KE-oppgaven (veilederen 12.3) rutinen gjelder", "The KE task (guideline 12.3) the routine serves"),
+        "has_routine": F("bool", "Rutinen er registrert i ke_routines", "The routine is on file in ke_routines"),
+        "title": F("str", "Rutinedokumentets tittel (siste rad)", "The routine document's title (latest row)"),
+        "last_revised_on": F("date", "Sist revidert (en dato etter vurderingsdatoen regnes som tom)", "Last revised (a date after the evaluation date is taken as empty)"),
+        "days_since_revised": F("int", "Dager siden siste revisjon", "Days since the last revision"),
+        "revised_in_time": F("bool", "Revidert innen floor(30,4375 × routine_review_months) dager", "Revised within floor(30.4375 × routine_review_months) days", params=("routine_review_months",)),
+        "in_quality_system": F("bool", "Lagt i kvalitetssystemet (tom = nei)", "Filed in the quality system (empty = no)"),
+        "problems": F("list", "Mangler: mangler, ikke_revidert, utenfor_kvalitetssystemet", "Problems: mangler, ikke_revidert, utenfor_kvalitetssystemet", params=("routine_review_months",)),
+        "problem_count": F("int", "Antall mangler", "Number of problems", params=("routine_review_months",)),
     },
 }
 

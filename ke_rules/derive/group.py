@@ -70,4 +70,20 @@ def group_facts(groups: pd.DataFrame, group_keys: np.ndarray, meetings: pd.DataF
     agreed[gi[(date.view(np.int64) == latest[gi]) & agreed_next]] = True
     out["next_meeting_agreed"] = agreed
     out["days_since_latest_meeting"] = days(d, out["latest_meeting_on"])
+
+    # KE-MEET-OVERDUE: M, the latest of those meetings that agreed a next one; N, the greatest next date
+    # agreed on day M; and whether a held meeting came after M (it clears the group, even before N)
+    nxt = meetings["next_meeting_on"].to_numpy().astype("datetime64[s]")[held][mi][since].view(np.int64)
+    at = date.astype("datetime64[s]").view(np.int64)
+    last = np.full(n, NAT, dtype=np.int64)
+    np.maximum.at(last, gi[agreed_next], at[agreed_next])
+    on_last = agreed_next & (at == last[gi])
+    agreed = np.full(n, NAT, dtype=np.int64)
+    np.maximum.at(agreed, gi[on_last], nxt[on_last])
+    out["last_meeting"] = pd.Series(last.view("datetime64[s]"), index=out.index)
+    out["agreed_next"] = pd.Series(agreed.view("datetime64[s]"), index=out.index)
+    out["days_overdue"] = days(d, out["agreed_next"])
+    after = np.zeros(n, dtype=bool)
+    after[gi[(last[gi] != NAT) & (at > last[gi])]] = True
+    out["held_after_last_meeting"] = after
     return out

@@ -114,6 +114,19 @@ class CaseKeys:
         least[least == np.iinfo(np.int64).max] = NAT
         return least[self.cases].view(dates.dtype)
 
+    def latest(self, table: str, mask: np.ndarray, dates: np.ndarray) -> np.ndarray:
+        """Per in-scope case: the latest of its rows' ``dates`` under ``mask`` (NaT: none)."""
+        mask = mask & ~np.isnat(dates)
+        most = np.full(self.size, NAT, dtype=np.int64)  # NaT is int64's least value
+        np.maximum.at(most, self.of[table][mask], dates[mask].view(np.int64))
+        return most[self.cases].view(dates.dtype)
+
+    def by_case(self, values: np.ndarray, fill: Any) -> np.ndarray:
+        """``values`` (one per in-scope case, in ``cases`` order) as an array indexed by case key."""
+        out = np.full(self.size, fill, dtype=values.dtype)
+        out[self.cases] = values
+        return out
+
 
 def natural_key(text: str) -> tuple[tuple[Any, ...], str]:
     """Sort key of the report's natural order: K-9 before K-10, and one order whatever the input's.

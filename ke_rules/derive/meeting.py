@@ -14,7 +14,7 @@ from ke_rules.derive.kit import copies, days, join, objects
 from ke_rules.ingest.values import ProblemCode
 from ke_rules.report.models import InputProblem, Severity
 
-__all__ = ["INVITATION_ITEMS", "effective_status", "meeting_facts"]
+__all__ = ["INVITATION_ITEMS", "effective_status", "meeting_facts", "warn_minutes_before_meeting"]
 
 INVITATION_ITEMS = {
     "invitation_has_subject": "hvem møtet gjelder",
@@ -44,6 +44,16 @@ def effective_status(m: pd.DataFrame, d: pd.Timestamp, problems: list[InputProbl
                                      detail=f"meeting_date {m['meeting_date'].iat[i].date().isoformat()}"))
     status = given.where(given.notna(), np.where(future, "planned", "held"))
     return status.where(~held_future, "planned")
+
+
+def warn_minutes_before_meeting(m: pd.DataFrame, problems: list[InputProblem]) -> None:
+    """A warning per kept meeting (whatever its case's scope, kind or status) whose minutes_sent_on is
+    before its meeting_date; the date is kept as written (KE-MINUTES gives it no finding)."""
+    for i in np.flatnonzero((m["minutes_sent_on"] < m["meeting_date"]).fillna(False).to_numpy(dtype=bool)):
+        problems.append(InputProblem(table="meetings", row=int(m["_row"].iat[i]), column="minutes_sent_on",
+                                     value=m["minutes_sent_on"].iat[i].date().isoformat(),
+                                     code=ProblemCode.MINUTES_BEFORE_MEETING, severity=Severity.warning,
+                                     detail=f"meeting_date {m['meeting_date'].iat[i].date().isoformat()}"))
 
 
 def _invitation_missing_table() -> np.ndarray:
@@ -104,5 +114,6 @@ def meeting_facts(m: pd.DataFrame, status: np.ndarray, case_keys: np.ndarray, co
     out["invitation_missing"] = invitation_missing(flags, len(out))
     out["invitation_complete"] = np.logical_and.reduce([flags[k] for k in INVITATION_ITEMS]) if len(out) else []
     out["minutes_sent"] = out["minutes_sent_on"].notna()
+    out["days_to_minutes"] = days(out["minutes_sent_on"], out["meeting_date"])
     out["samarbeid_consent_covered"] = samarbeid_consent_covered(m, case_keys, consents, consent_keys)
     return out

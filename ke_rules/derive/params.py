@@ -14,13 +14,44 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, TypeAdapter, ValidationError, field_validator
 
-__all__ = ["DerivationParams", "DERIVATION_DEFAULTS", "check_param", "with_defaults"]
+from ke_rules.errors import did_you_mean
+
+__all__ = ["DerivationParams", "DERIVATION_DEFAULTS", "DEFAULT_ROUTINES", "check_param", "ke_tasks", "routines_problem",
+           "with_defaults"]
 
 ServiceCategory = Literal["helse", "omsorg", "spesialist", "fastlege", "helsesykepleier", "oppvekst", "nav",
                           "barnevern", "annet"]
 Days = Annotated[StrictInt, Field(ge=0)]
+# the duties helse- og omsorgstjenesteloven § 7-3 names (rules.md, KE-SYSTEM-ROUTINES)
+DEFAULT_ROUTINES = ("meldinger", "rutiner_ip", "oppnevning", "opplaering")
+
+
+def ke_tasks() -> list[str]:
+    """The task keys of the ``ke_task`` vocabulary (guideline 12.3), in their documented order."""
+    from ke_rules.ingest.vocabulary import ENUM_SYNONYMS
+
+    return list(dict.fromkeys(ENUM_SYNONYMS["ke_task"].values()))
+
+
+def routines_problem(tasks: list[Any]) -> str | None:
+    """Why ``required_routines`` cannot be used: an unknown or repeated task key (None when it can).
+
+    A synonym (``motta meldinger``) is not a key, but its key is suggested."""
+    from ke_rules.ingest.vocabulary import ENUM_SYNONYMS, normalise_name
+
+    keys = ke_tasks()
+    seen: set[str] = set()
+    for i, task in enumerate(tasks):
+        if not isinstance(task, str) or task not in keys:
+            synonym = ENUM_SYNONYMS["ke_task"].get(normalise_name(str(task)))
+            hint = f" Did you mean '{synonym}'?" if synonym else did_you_mean(str(task), keys)
+            return f"[{i}]: '{task}' is not a task key.{hint} Task keys: {', '.join(keys)}"
+        if task in seen:
+            return f"[{i}]: '{task}' is named twice"
+        seen.add(task)
+    return None
 
 
 class DerivationParams(BaseModel):
@@ -35,6 +66,24 @@ class DerivationParams(BaseModel):
     mapping_grace_days: Days = 30
     coordination_categories: list[ServiceCategory] = Field(default_factory=lambda: ["helse", "omsorg", "spesialist"])
     long_term_days: Days = 90
+    appointment_grace_days: Days = 30
+    ip_evaluation_days: Days = 365
+    minutes_days: Days = 14
+    overdue_grace_days: Days = 14
+    training_grace_days: Days = 90
+    required_routines: list[str] = Field(default_factory=lambda: list(DEFAULT_ROUTINES))
+    routine_review_months: Annotated[StrictInt, Field(ge=0)] = 24
+    deadline_days_high: Days = 14
+    deadline_days_medium: Days = 30
+    deadline_days_low: Days = 90
+
+    @field_validator("required_routines")
+    @classmethod
+    def _known_tasks(cls, tasks: list[str]) -> list[str]:
+        problem = routines_problem(tasks)
+        if problem:
+            raise ValueError(problem)
+        return tasks
 
 
 DERIVATION_DEFAULTS: dict[str, Any] = DerivationParams().model_dump()
@@ -44,6 +93,9 @@ _ADAPTERS = {name: TypeAdapter(info.annotation if not info.metadata else Annotat
 
 def check_param(name: str, value: Any) -> str | None:
     """Why ``value`` cannot be the derivation parameter ``name`` (None when it can, or ``name`` is not one)."""
+    if name == "required_routines" and isinstance(value, list):
+        problem = routines_problem(value)
+        return f"parameter 'required_routines'{problem}" if problem else None
     adapter = _ADAPTERS.get(name)
     if adapter is None:
         return None

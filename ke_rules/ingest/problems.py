@@ -68,6 +68,10 @@ class ProblemCode(StrEnum):
     WAIVER_EXPIRED = "waiver_expired"
     WAIVER_NOT_YET_VALID = "waiver_not_yet_valid"
     WAIVER_UNMATCHED = "waiver_unmatched"
+    # the KE's further duties (rules.md, second wave): dates that contradict D or each other
+    EVALUATED_AFTER_AS_OF = "evaluated_after_as_of"  # ip_last_evaluated_on after D: ignored
+    MINUTES_BEFORE_MEETING = "minutes_before_meeting"  # minutes_sent_on before meeting_date: kept as written
+    REVISED_AFTER_AS_OF = "revised_after_as_of"  # last_revised_on after D: taken as empty
 
 
 SHOWN_CHARS = 200  # an input problem shows at most this much of a value (then "…")
@@ -108,6 +112,9 @@ PROBLEM_TEXT: dict[ProblemCode, tuple[str, str]] = {
     ProblemCode.WAIVER_EXPIRED: ("unntaket er utløpt og brukes ikke (det gjaldt til og med {detail})", "the waiver has expired and is not applied (it applied up to and including {detail})"),
     ProblemCode.WAIVER_NOT_YET_VALID: ("unntaket er besluttet etter vurderingsdatoen og brukes ikke ennå (besluttet {detail})", "the waiver was decided after the evaluation date and does not apply yet (decided on {detail})"),
     ProblemCode.WAIVER_UNMATCHED: ("unntaket treffer ikke noe funn (avviket er lukket, eller id-en er endret)", "the waiver matches no finding (the deviation is closed, or the id changed)"),
+    ProblemCode.EVALUATED_AFTER_AS_OF: ("IP-en står som evaluert etter vurderingsdatoen; datoen brukes ikke", "the IP is recorded as evaluated after the evaluation date; the date is not used"),
+    ProblemCode.MINUTES_BEFORE_MEETING: ("referatet står som sendt før møtedatoen; datoen beholdes som skrevet", "minutes recorded as sent before the meeting date; the date is kept as written"),
+    ProblemCode.REVISED_AFTER_AS_OF: ("rutinen står som revidert etter vurderingsdatoen; regnes som ikke revidert", "the routine is recorded as revised after the evaluation date; taken as not revised"),
 }
 
 

@@ -153,8 +153,8 @@ def _rule_findings(rule: Rule, frame: pd.DataFrame, rows: np.ndarray, severities
     Columns are converted once rather than cell by cell, and messages are rendered a
     column at a time.
     """
-    evidence_fields = list(rule.spec.evidence)
-    fields = list(dict.fromkeys([*evidence_fields, *sorted(rule.template_fields)]))
+    evidence_items = rule.evidence  # (key shown, field)
+    fields = list(dict.fromkeys([*(f for _, f in evidence_items), *sorted(rule.template_fields)]))
     as_json = {k: _json_column(frame[k].iloc[rows]) for k in fields}  # only the columns used, not the frame
     ids = [str(v) for v in frame["_id"].iloc[rows].tolist()]
     n = len(ids)
@@ -172,9 +172,9 @@ def _rule_findings(rule: Rule, frame: pd.DataFrame, rows: np.ndarray, severities
     masked_cases = mask_many(["" if c is None else str(c) for c in cases])
     sev = [severities[i] for i in rows.tolist()]
     evidence: list[dict[str, Any]] = [{} for _ in range(n)]
-    for k in evidence_fields:  # filled a field at a time: {k: as_json[k][j] for k in evidence_fields}
+    for key, k in evidence_items:  # filled a field at a time: {key: as_json[k][j] for key, k in evidence_items}
         for shown, v in zip(evidence, as_json[k], strict=True):
-            shown[k] = v
+            shown[key] = v
     case_ids = [None if c is None else m for c, m in zip(cases, masked_cases, strict=True)]
     rule_id = rule.id
     findings = [_finding({

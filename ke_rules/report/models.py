@@ -48,6 +48,7 @@ class SubjectType(StrEnum):
     group = "group"
     meeting = "meeting"
     ke = "ke"
+    routine = "routine"  # KE-SYSTEM-ROUTINES: subject_id is the task key, case_id null
 
 
 class BasisKind(StrEnum):

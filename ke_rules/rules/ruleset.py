@@ -29,7 +29,7 @@ from ke_rules.report.models import Basis, BasisKind
 from ke_rules.rules.conditions import Condition, compile_condition
 from ke_rules.rules.messages import Message, compile_message
 
-__all__ = ["Rule", "Ruleset", "load_ruleset", "builtin_rulesets", "RuleSpec", "LocalText"]
+__all__ = ["Rule", "Ruleset", "load_ruleset", "builtin_rulesets", "RuleSpec", "LocalText", "evidence_items"]
 
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 
@@ -57,11 +57,13 @@ class RuleSpec(BaseModel):
     title: LocalText
     severity: Literal["high", "medium", "low"]
     severity_when: list[SeverityStep] = Field(default_factory=list)
-    subject: Literal["case", "coordinator", "group", "meeting", "ke"]
+    subject: Literal["case", "coordinator", "group", "meeting", "ke", "routine"]
     population: LocalText | None = None
     applies_to: str = "true"
     when: str
-    evidence: list[str] = Field(default_factory=list)
+    # each entry a field, or {key: field} to show a field under the key the contract names
+    # (``{active_cases: active_assignments}``: the coordinator's field of that name counts otherwise)
+    evidence: list[str | dict[str, str]] = Field(default_factory=list)
     message: LocalText
     basis: list[Basis] = Field(min_length=1)
     enabled: bool = True
@@ -109,6 +111,11 @@ class Rule:
         return self.spec.basis
 
     @property
+    def evidence(self) -> list[tuple[str, str]]:
+        """The evidence as (key in the report, field it shows), in the order the rule names them."""
+        return evidence_items(self.spec.evidence)
+
+    @property
     def fields(self) -> set[str]:
         used = set(self.applies.fields) | set(self.finding.fields)
         for _, c in self.escalations:
@@ -136,6 +143,17 @@ class Ruleset:
         except KeyError:
             hint = did_you_mean(rule_id, self.rules)
             raise KeyError(f"no rule '{rule_id}' in ruleset '{self.name}'.{hint}") from None
+
+
+def evidence_items(evidence: list[str | dict[str, str]]) -> list[tuple[str, str]]:
+    """(key, field) per evidence entry: a plain field is shown under its own name."""
+    out: list[tuple[str, str]] = []
+    for entry in evidence:
+        if isinstance(entry, str):
+            out.append((entry, entry))
+        else:
+            out.extend((str(k), str(v)) for k, v in entry.items())
+    return out
 
 
 def _builtin_dir() -> Path:
@@ -339,7 +357,7 @@ def _check_param(key: str, value: Any, path: Path, line: int | None) -> None:
 def _require_field_params(rule: Rule, params: dict[str, Any], path: Path, lines: dict[tuple[Any, ...], int]) -> None:
     """A rule whose fields are derived with a parameter the ruleset does not set cannot be evaluated."""
     catalogue = FIELDS[rule.subject]
-    used = sorted(rule.fields | set(rule.spec.evidence) | rule.template_fields)
+    used = sorted(rule.fields | {f for _, f in rule.evidence} | rule.template_fields)
     for name in used:
         missing = [p for p in (catalogue[name].params if name in catalogue else ()) if p not in params]
         if missing:
@@ -383,10 +401,19 @@ def _compile_rule(rule_id: str, spec: RuleSpec, params: dict[str, Any], path: Pa
         for i, step in enumerate(spec.severity_when)
     ]
     fields = FIELDS[spec.subject]
-    for name in spec.evidence:
+    keys: set[str] = set()
+    for entry in spec.evidence:
+        if isinstance(entry, dict) and len(entry) != 1:
+            raise RulesetError(f"{rule_id}.evidence: write one 'key: field' per entry, found {entry!r}",
+                               file=str(path), line=line("evidence"))
+    for key, name in evidence_items(spec.evidence):
         if name not in fields:
             raise RulesetError(f"{rule_id}.evidence: '{name}' is not a field of '{spec.subject}'."
                                + did_you_mean(name, fields), file=str(path), line=line("evidence"))
+        if key in keys:
+            raise RulesetError(f"{rule_id}.evidence: the key '{key}' is named twice",
+                               file=str(path), line=line("evidence"))
+        keys.add(key)
     allowed = set(fields) | {"params", "subject_id", "as_of"}
     templates: dict[str, Any] = {}
     used: set[str] = set()

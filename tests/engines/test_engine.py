@@ -45,7 +45,7 @@ def _facts(n_coordinators: int, n_meetings: int, seed: int) -> Facts:
         frame["_id"] = frame[SUBJECT_ID[subject]]
         frame["_case"] = None
         frames[subject] = frame
-    for subject in ("case", "group", "ke"):
+    for subject in (s for s in FIELDS if s not in frames):  # case, group, ke, routine: none
         frames[subject] = pd.DataFrame({name: [] for name in FIELDS[subject]} | {"_id": [], "_case": []})
     return Facts(as_of=D, frames=frames, problems=[])
 

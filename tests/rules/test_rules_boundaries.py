@@ -24,6 +24,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
 
+from .test_duties_boundaries import DUTY_PARAM_TESTS, DUTY_RULE_TESTS  # noqa: E402
 from snapshot_builder import (  # noqa: E402
     NASJONAL,
     UNSET,
@@ -46,11 +47,18 @@ SUBJECT = {
     "KE-COORD-LOAD": "coordinator", "KE-MEET-FREQ": "group", "KE-INVITE-LEAD": "meeting",
     "KE-CONSENT": "case", "KE-CHILD-RELATIVE": "case", "KE-REFERRAL-MISSING": "case",
     "KE-INVITE-CONTENT": "meeting", "KE-MEET-NEXT": "group", "KE-CONSENT-MEETING": "meeting",
+    # the second wave (tables in test_duties_boundaries.py)
+    "KE-COORD-MISSING": "case", "KE-CHILD-COORD": "case", "KE-IP-EVAL": "case", "KE-MINUTES": "meeting",
+    "KE-MEET-OVERDUE": "group", "KE-COORD-TRAINING": "coordinator", "KE-IP-CONTENT": "case",
+    "KE-SYSTEM-ROUTINES": "routine",
 }
 DEFAULT_SEVERITY = {
     "KE-COORD-LOAD": "medium", "KE-MEET-FREQ": "medium", "KE-INVITE-LEAD": "low",
     "KE-CONSENT": "high", "KE-REFERRAL-MISSING": "high", "KE-INVITE-CONTENT": "low",
     "KE-MEET-NEXT": "low", "KE-CONSENT-MEETING": "high",
+    "KE-COORD-MISSING": "high", "KE-CHILD-COORD": "high", "KE-IP-EVAL": "medium", "KE-MINUTES": "low",
+    "KE-MEET-OVERDUE": "low", "KE-COORD-TRAINING": "medium", "KE-IP-CONTENT": "medium",
+    "KE-SYSTEM-ROUTINES": "medium",
     # KE-CHILD-RELATIVE: high or medium, asserted per case
 }
 
@@ -71,7 +79,7 @@ def check(report: Any, rule_id: str, expected: set[str], population: int | None 
         assert str(f.subject_type) == SUBJECT[rule_id]
         if severity is not None:
             assert f.severity == severity, f"{rule_id} {f.subject_id} severity"
-        if SUBJECT[rule_id] != "coordinator":
+        if SUBJECT[rule_id] not in ("coordinator", "routine"):
             assert f.case_id == "c1"  # every table below puts its subject in case c1
 
 
@@ -772,12 +780,18 @@ def test_consent_meeting_consent_of_another_case_does_not_cover(tmp_path):
 # ===================================================================================
 
 def all_rules_snap() -> Snap:
-    """One case c1 that breaks all nine rules of nasjonal at D."""
-    s = Snap().coordinator("k1", agreed_max_cases=0)
-    s.case("c1", ip_started_on=-100)                                  # KE-CONSENT: no consent
+    """One case c1 (and c2, the KE's routines) that break all seventeen rules of nasjonal at D."""
+    s = Snap().coordinator("k1", agreed_max_cases=0)                  # COORD-TRAINING: not trained
+    s.case("c1", ip_started_on=-400, birth_date="2015-01-01", opened_on=-300,  # KE-CONSENT; IP-EVAL
+           wants_coordinator=True, child_coordinator_eligible=True)   # CHILD-COORD: no barnekoordinator
+    s.case("c2", wants_coordinator=True, opened_on=-40)               # COORD-MISSING
     s.assignment("c1", "k1", start=-100)                              # COORD-LOAD, CHILD-RELATIVE
     s.group("g1", "c1", -400)                                         # MEET-FREQ: 2 needed
     s.meeting("m1", "c1", -10, status="held")                         # INVITE-LEAD, MEET-NEXT
+    s.case("c3").group("g3", "c3", -400)
+    s.meeting("m4", "c3", -60, status="held", next_on=-30)            # MINUTES, MEET-OVERDUE
+    s.add("ip_reviews", case_id="c1", reviewed_on=day(-20), goals=False)  # IP-CONTENT
+    s.add("ke_routines", task="meldinger", last_revised_on=day(-800))     # SYSTEM-ROUTINES
     s.meeting("m2", "c1", 10, status="planned", sent=-5,              # INVITE-CONTENT
               **dict.fromkeys(FLAGS, False))
     s.meeting("m3", "c1", -5, status="held", kind="samarbeidsmote")   # CONSENT-MEETING
@@ -819,7 +833,7 @@ def test_english_message_content(both_languages):
 
 
 LOCAL_ROUTINE_FIRST = {"KE-COORD-LOAD", "KE-MEET-FREQ", "KE-INVITE-LEAD", "KE-INVITE-CONTENT",
-                       "KE-MEET-NEXT"}
+                       "KE-MEET-NEXT", "KE-IP-EVAL", "KE-MINUTES", "KE-MEET-OVERDUE"}
 
 
 def test_which_rules_rest_first_on_a_local_routine():
@@ -866,6 +880,7 @@ RULE_TESTS = {
     "KE-CHILD-RELATIVE": test_child_relative, "KE-REFERRAL-MISSING": test_referral_missing,
     "KE-INVITE-CONTENT": test_invite_content, "KE-MEET-NEXT": test_meet_next,
     "KE-CONSENT-MEETING": test_consent_meeting,
+    **DUTY_RULE_TESTS,
 }
 PARAM_TESTS = {
     "max_cases_per_coordinator": test_coord_load,
@@ -875,12 +890,16 @@ PARAM_TESTS = {
     "mapping_grace_days": test_child_relative,
     "coordination_categories": test_referral_missing,
     "long_term_days": test_referral_missing,
+    **DUTY_PARAM_TESTS,
 }
+# the avvik deadlines are read by the avvik format only (no rule); declared in every ruleset.params
+AVVIK_PARAMS = {"deadline_days_high": 14, "deadline_days_medium": 30, "deadline_days_low": 90}
 
 
 def test_every_enabled_rule_and_parameter_is_covered():
     assert set(RULE_TESTS) == set(NASJONAL.rules)
-    assert set(PARAM_TESTS) == set(NASJONAL.params)
+    assert set(PARAM_TESTS) == set(NASJONAL.params) - set(AVVIK_PARAMS)
+    assert {k: NASJONAL.params[k] for k in AVVIK_PARAMS} == AVVIK_PARAMS
     for param, test in PARAM_TESTS.items():
         marks = [m for m in getattr(test, "pytestmark", []) if m.name == "parametrize"]
         assert any(param in repr(m.args) for m in marks), f"no table row sets {param}"
