@@ -59,8 +59,8 @@ def as_of() -> dt.date:
 
 CORPUS = Path(__file__).parent / "corpus"
 # the five findings BASE (tests/corpus/make_corpus.py) gives in every spelling and format
-BASE_FINDINGS = ["KE-CHILD-RELATIVE:S-1", "KE-CONSENT:S-1", "KE-INVITE-LEAD:M-1", "KE-MEET-FREQ:G-1",
-                 "KE-REFERRAL-MISSING:S-1"]
+BASE_FINDINGS = ["KE-CHILD-RELATIVE:S-1", "KE-CONSENT:S-1", "KE-COORD-TRAINING:K-2", "KE-INVITE-LEAD:M-1",
+                 "KE-IP-EVAL:S-1", "KE-IP-EVAL:S-2", "KE-MEET-FREQ:G-1", "KE-REFERRAL-MISSING:S-1"]
 
 
 def make_corpus() -> Any:

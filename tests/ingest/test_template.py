@@ -76,7 +76,8 @@ def test_sheets_and_headers_are_the_contract(made):
     lang, path = made
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == tpl.HELP_SHEET[lang]
-    assert wb.sheetnames[1:] == [*TABLES, tpl.WAIVERS_SHEET]
+    assert wb.sheetnames[1:] == [*TABLES, tpl.WAIVERS_SHEET, tpl.LISTS_SHEET]  # the hidden lists last
+    assert wb[tpl.LISTS_SHEET].sheet_state == "hidden"
     for name, table in TABLES.items():
         ws = wb[name]
         assert [c.value for c in ws[1]] == table.column_names
@@ -279,7 +280,7 @@ def test_a_waiver_filled_into_the_template_is_applied(tmp_path):
     path = tpl.write_template(tmp_path / "mal.xlsx")
     wb = openpyxl.load_workbook(path)
     wb["cases"].cell(row=2, column=1, value="S-1")
-    wb["coordinators"].append(["K-1"])
+    wb["coordinators"].append(["K-1", None, None, dt.date(2025, 6, 1)])  # trained: one finding only
     wb["assignments"].append(["S-1", "K-1", None, dt.date(2026, 1, 1)])
     wb[tpl.WAIVERS_SHEET].append(["KE-CHILD-RELATIVE", "S-1", "Kartlegges i januar", "KE-leder",
                                   dt.date(2026, 11, 1), dt.date(2026, 12, 31)])
