@@ -225,7 +225,7 @@ def test_the_summary_line_counts_rows_set_aside_not_problems(tmp_path):
 
 WAIVED_SNAP = {
     "cases": [{"case_id": "S-1"}],
-    "coordinators": [{"coordinator_id": "K-1", "unit": "Nord"}],
+    "coordinators": [{"coordinator_id": "K-1", "unit": "Nord", "trained_on": "2025-06-01"}],  # one finding only
     "assignments": [{"case_id": "S-1", "coordinator_id": "K-1", "start_date": "2026-01-01"}],
 }
 WAIVER_HEADER = "rule_id;subject_id;reason;decided_by;decided_on;expires_on\r\n"

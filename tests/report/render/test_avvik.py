@@ -231,7 +231,8 @@ def test_cli_writes_the_file(tmp_path, demo_nb):
     assert result.exit_code == 0, result.output
     rows = rows_of(out.read_bytes())
     assert rows[0] == HEADER and len(rows) == 1 + len(demo_nb.findings)
-    assert dict(zip(HEADER, rows[1], strict=True))["enhet"] == "Psykisk helse og rus"  # S-115: K-2
+    first = dict(zip(HEADER, rows[1], strict=True))
+    assert (first["kategori"], first["enhet"]) == ("KE-CHILD-COORD", "Barne- og familietjenesten")  # S-134's unit
     assert not list(tmp_path.glob(".*.tmp"))
 
 

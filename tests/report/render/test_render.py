@@ -10,6 +10,7 @@ from collections import Counter
 from importlib import resources
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -44,7 +45,7 @@ def test_every_format_carries_every_finding(request, ruleset, lang, with_ruleset
     report = request.getfixturevalue(f"demo_{lang}")
     rs = ruleset if with_ruleset else None
     expected = json_pairs(report)
-    assert len(expected) == len(report.findings) == 24
+    assert len(expected) == len(report.findings) == 39
     ids = {(f.rule_id, avvik_id(f.rule_id, f.subject_id)): (f.rule_id, f.subject_id) for f in report.findings}
     got = {
         "json": [(f["rule_id"], f["subject_id"]) for f in json.loads(render(report, "json"))["findings"]],
@@ -150,7 +151,7 @@ def test_xlsx_structure(demo_nb, ruleset):
     assert fills == {"Høy": "F4B6B0", "Middels": "FCD9A0", "Lav": "E3EEF9"}
     assert ws.column_dimensions["G"].width <= 81  # 80 characters, stored with Excel's cell padding (80.71)
     # titles come from the ruleset
-    assert ws["C2"].value == "Barn som pårørende kartlagt"
+    assert ws["C2"].value == "Barnekoordinator"
 
     summary = wb["Sammendrag"]
     as_of = summary["B3"]
@@ -198,9 +199,9 @@ def test_xlsx_evidence_is_readable_text_and_json_is_kept_hidden(demo_nb, demo_en
         assert ws["K1"].value == ("Vurderte data" if report.lang == "nb" else "Evidence")
         assert ws["O1"].value.endswith("(JSON)")
         assert ws.column_dimensions["O"].hidden and not ws.column_dimensions["K"].hidden
-        f0 = report.findings[0]
+        at, f0 = next((i, f) for i, f in enumerate(report.findings, start=2) if f.rule_id == "KE-CHILD-RELATIVE")
         assert f0.evidence["minor_children_siblings"] == 2
-        assert ws["K2"].value.startswith(first)
+        assert ws[f"K{at}"].value.startswith(first)
         for row, f in enumerate(report.findings, start=2):
             assert json.loads(ws.cell(row, 15).value) == f.evidence  # the machine-readable data, intact
             text = ws.cell(row, 11).value
@@ -217,7 +218,7 @@ def test_xlsx_evidence_is_readable_text_and_json_is_kept_hidden(demo_nb, demo_en
     ({"meeting_date": "2026-12-03", "invitation_sent_on": None, "invitation_complete": False}, "meeting", "nb",
      "Møtedato: 03.12.2026 · Innkalling sendt dato: – · Innkallingen har hvem, deltakere, tid/sted og saksliste: nei"),
     ({"meeting_date": "2026-12-03", "uncatalogued": []}, "meeting", "en", "Meeting date: 2026-12-03 · uncatalogued: none"),
-    ({"task": "x\x1by"}, "routine", "nb", "task: x\\x1by"),
+    ({"task": "x\x1by"}, "routine", "nb", "KE-oppgaven (veilederen 12.3) rutinen gjelder: x\\x1by"),
 ])
 def test_evidence_text(evidence, subject, lang, expected):
     from ke_rules.report.render.common import evidence_text
@@ -233,7 +234,7 @@ def test_xlsx_print_setup(demo_nb, ruleset):
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize in (9, "9")
         assert ws.print_title_rows.replace("$", "") == "1:1"  # the header row repeats on every printed page
         assert ws.freeze_panes == "A2"
-        widths = [ws.column_dimensions[c].width for c in "ABCDEFGHIJK"[:ws.max_column]
+        widths = [ws.column_dimensions[c].width for c in map(get_column_letter, range(1, ws.max_column + 1))
                   if not ws.column_dimensions[c].hidden]
         if ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage:
             assert ws.page_setup.fitToWidth in (1, None) and ws.page_setup.fitToHeight in (0, "0")
@@ -291,7 +292,7 @@ def test_xlsx_without_ruleset_leaves_titles_empty_and_null_rate_empty(demo_nb):
     assert all(r[2] is None for r in wb["Funn"].iter_rows(min_row=2, values_only=True))
     rules = {r[0]: r for r in wb["Regler"].iter_rows(min_row=2, values_only=True)}
     assert rules["KE-EMPTY"][6] is None and rules["KE-EMPTY"][3] == 0
-    assert rules["KE-CONSENT"][6] == pytest.approx(0.8333)
+    assert rules["KE-CONSENT"][6] == pytest.approx(0.85)
     # without a ruleset the basis is taken from the findings
     assert rules["KE-CONSENT"][7].startswith("Pasient- og brukerrettighetsloven")
 
@@ -302,7 +303,7 @@ def test_xlsx_english(demo_en, ruleset):
     assert [c.value for c in ws[1]] == ["Severity", "Rule", "Rule title", "Subject type", "Subject id", "Case",
                                         "Message", "Basis", "Basis link", "Status", "Evidence",
                                         "Waiver reason", "Waiver decided by", "Waiver expires on", "Evidence (JSON)"]
-    assert ws["C2"].value == "Children as relatives mapped"
+    assert ws["C2"].value == "Child coordinator"
     assert wb["Summary"]["B3"].number_format == "yyyy-mm-dd"
 
 
@@ -313,7 +314,7 @@ def test_html_content(demo_nb, ruleset):
     html = render(demo_nb, "html", ruleset=ruleset).decode("utf-8")
     assert html.count("<svg") == 2  # compliance and coordinator load
     assert html.count('class="rule-bar"') == len(demo_nb.measures)
-    assert html.count('class="coord-bar"') == len(demo_nb.coordinator_load) == 7
+    assert html.count('class="coord-bar"') == len(demo_nb.coordinator_load) == 10
     assert "<script" not in html.lower()
     assert "@media print" in html and "break-before: page" in html
     assert 'href="https://lovdata.no/' in html
