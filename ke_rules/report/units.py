@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ke_rules.privacy.identity import mask_identity_numbers
@@ -62,17 +63,24 @@ def _column(frame: pd.DataFrame | None, name: str) -> pd.Series | None:
     return frame[name]
 
 
+def _cleaned(values: pd.Series) -> list[str | None]:
+    """:func:`clean_unit` of every cell, computed once per distinct value (units are few, cells many)."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    cleaned = np.array([clean_unit(u) for u in uniques] + [None], dtype=object)
+    return cleaned[codes].tolist()  # code -1 (an empty cell) takes the last entry, None
+
+
 def subject_units(snapshot: Snapshot, as_of: dt.date | str) -> SubjectUnits:
     """Every coordinator's and case's unit at ``as_of`` from the snapshot's kept rows."""
     day = pd.Timestamp(dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of)
     tables = snapshot.tables
-    coordinators = tables.get("coordinators")
     co_units: dict[str, str | None] = {}
+    coordinators = tables.get("coordinators")
     if coordinators is not None and len(coordinators):
-        units = _column(coordinators, "unit")
-        values = units.tolist() if units is not None else [None] * len(coordinators)
-        for cid, unit in zip(coordinators["coordinator_id"].tolist(), values, strict=True):
-            co_units.setdefault(cid, clean_unit(unit))
+        co = coordinators.drop_duplicates("coordinator_id", keep="first")
+        units = _column(co, "unit")
+        values = _cleaned(units) if units is not None else [None] * len(co)
+        co_units = dict(zip(co["coordinator_id"].tolist(), values, strict=True))
 
     # the coordinator of each case's earliest-starting assignment active at D (ties: the earlier row)
     by_assignment: dict[str, str | None] = {}
@@ -82,21 +90,18 @@ def subject_units(snapshot: Snapshot, as_of: dt.date | str) -> SubjectUnits:
         end = a["end_date"] if "end_date" in a.columns else pd.Series(pd.NaT, index=a.index)
         active = ((a["start_date"] <= day).fillna(False) & (end.isna() | (end >= day)).fillna(False)).to_numpy(bool)
         live = a.loc[active, ["case_id", "coordinator_id", "start_date", "_row"]]
-        live = live.sort_values(["start_date", "_row"], kind="stable")
-        for case_id, coordinator_id in zip(live["case_id"].tolist(), live["coordinator_id"].tolist(), strict=True):
-            if case_id not in by_assignment:
-                by_assignment[case_id] = co_units.get(coordinator_id)
+        first = live.sort_values(["start_date", "_row"], kind="stable").drop_duplicates("case_id", keep="first")
+        by_assignment = {c: co_units.get(k) for c, k in zip(first["case_id"].tolist(),
+                                                            first["coordinator_id"].tolist(), strict=True)}
 
     case_units: dict[str, str | None] = {}
     cases = tables.get("cases")
     if cases is not None and len(cases):
-        units = _column(cases, "unit")
-        values = units.tolist() if units is not None else [None] * len(cases)
-        for case_id, unit in zip(cases["case_id"].tolist(), values, strict=True):
-            if case_id in case_units:
-                continue
-            own = clean_unit(unit)
-            case_units[case_id] = own if own is not None else by_assignment.get(case_id)
+        cs = cases.drop_duplicates("case_id", keep="first")
+        units = _column(cs, "unit")
+        own = _cleaned(units) if units is not None else [None] * len(cs)
+        case_units = {c: u if u is not None else by_assignment.get(c)
+                      for c, u in zip(cs["case_id"].tolist(), own, strict=True)}
     return SubjectUnits(coordinators=co_units, cases=case_units)
 
 
@@ -104,6 +109,12 @@ def frame_units(units: SubjectUnits, subject: str, frame: pd.DataFrame) -> list[
     """The unit of each row of a subject's fact frame (``_id``, ``_case``), in the frame's order."""
     if frame.empty:
         return []
-    ids = frame["_id"].astype(str).tolist()
-    cases = frame["_case"].tolist() if "_case" in frame.columns else [None] * len(ids)
-    return [units.of(subject, i, None if c is None or c != c else str(c)) for i, c in zip(ids, cases, strict=True)]
+    if subject == "coordinator":
+        keys, lookup = frame["_id"], units.coordinators
+    elif subject in _CASE_BOUND:
+        keys, lookup = (frame["_id"] if subject == "case" else frame["_case"]), units.cases
+    else:  # ke, routine: the KE as a whole
+        return [None] * len(frame)
+    # one dict lookup per row in C (Series.map); a key the dict lacks, or no key, has no unit
+    found = keys.astype(object).map(lookup)
+    return found.astype(object).where(found.notna(), None).tolist()
