@@ -47,6 +47,17 @@ def _die(message: str) -> NoReturn:
     sys.exit(2)
 
 
+def _emit(data: bytes, output: Path | None) -> None:
+    """A rendered report to ``output`` (through a temporary file, renamed into place) or to stdout."""
+    from ke_rules.runtime.atomic import write_bytes_atomic
+
+    if output:
+        write_bytes_atomic(output, data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
 def _say(text: str = "", *, err: bool = False) -> None:
     """Print a line (its own line breaks kept) with every other control character shown escaped.
 
@@ -148,7 +159,7 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
     from ke_rules.engines.choice import resolve_engine
     from ke_rules.report.render import render
     from ke_rules.rules.ruleset import load_ruleset
-    from ke_rules.runtime.atomic import refuse_output_over_input, write_bytes_atomic
+    from ke_rules.runtime.atomic import refuse_output_over_input
     from ke_rules.runtime.background import paused_gc
     from ke_rules.runtime.progress import Progress
 
@@ -201,12 +212,8 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
                     from ke_rules.report.units import subject_units
 
                     units = subject_units(snapshot, report.as_of)
-                data = render(report, fmt, delimiter=delimiter, ruleset=ruleset, units=units, avvik_columns=columns)
-                if output:
-                    write_bytes_atomic(output, data)
-                else:
-                    sys.stdout.buffer.write(data)
-                    sys.stdout.flush()
+                _emit(render(report, fmt, delimiter=delimiter, ruleset=ruleset, units=units, avvik_columns=columns),
+                      output)
     except KeRulesError as exc:
         _die(str(exc))
     except MemoryError:
@@ -583,7 +590,7 @@ def _write_comparison(render: Any, fmt: str | None, formats: list[str], output: 
     ``render(fmt)`` gives the bytes; the notes (rulesets differ, pseudonymisation unchecked)
     go to stderr as well as to the top of the output, so a JSON reader sees them too.
     """
-    from ke_rules.runtime.atomic import refuse_output_over_input, write_bytes_atomic
+    from ke_rules.runtime.atomic import refuse_output_over_input
 
     if fmt is None:
         fmt = _SUFFIX_FORMAT.get(output.suffix.lower(), "json") if output else "json"
@@ -601,12 +608,7 @@ def _write_comparison(render: Any, fmt: str | None, formats: list[str], output: 
         _die("en xlsx-fil er binær og skrives ikke til terminalen; bruk --output fil.xlsx "
              "(an xlsx file is binary and is not written to the terminal; use --output).")
     try:
-        data = render(fmt)
-        if output:
-            write_bytes_atomic(output, data)
-        else:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
+        _emit(render(fmt), output)
     except OSError as exc:
         _die(f"kan ikke skrive en fil (cannot write a file): {exc}.")
     for note in notes:

@@ -27,13 +27,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ke_rules.privacy.controls import escape_json_controls
 from ke_rules.privacy.identity import mask_identity_numbers
 from ke_rules.report.periods import (
     ComparisonRefused,
     LoadedFinding,
     LoadedMeasure,
     LoadedReport,
+    PeriodsOutput,
     ReportSource,
     comparable,
     load_report,
@@ -96,7 +96,7 @@ class DiffMeasure(BaseModel):
     rate_change: float | None
 
 
-class DiffReport(BaseModel):
+class DiffReport(PeriodsOutput):
     """The comparison of two reports; ``to_json_bytes()`` is the contract's JSON."""
 
     schema_version: str = "1"
@@ -110,15 +110,6 @@ class DiffReport(BaseModel):
     notes: list[str] = Field(default_factory=list, exclude=True)
     lang: Literal["nb", "en"] = Field(default="nb", exclude=True)
 
-    def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
-
-    def to_json_bytes(self, indent: int | None = 2) -> bytes:
-        """The JSON form, UTF-8, with a final line break; control characters escaped as in the report."""
-        return escape_json_controls((self.model_dump_json(indent=indent) + "\n").encode("utf-8"))
-
-    def to_json(self, indent: int | None = 2) -> str:
-        return self.to_json_bytes(indent).decode("utf-8")
 
 
 def rate_change(old: float | None, new: float | None) -> float | None:

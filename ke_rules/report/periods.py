@@ -61,6 +61,22 @@ def _msg(lang: str, nb: str, en: str) -> str:
     return en if lang == "en" else nb
 
 
+class PeriodsOutput(BaseModel):
+    """What diff and trend share: their JSON form, control characters escaped as in the report."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_json_bytes(self, indent: int | None = 2) -> bytes:
+        """The JSON form, UTF-8, with a final line break; control characters escaped as in the report."""
+        from ke_rules.privacy.controls import escape_json_controls
+
+        return escape_json_controls((self.model_dump_json(indent=indent) + "\n").encode("utf-8"))
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return self.to_json_bytes(indent).decode("utf-8")
+
+
 class LoadedFinding(BaseModel):
     """A finding as diff needs it; the rest of a report's finding (evidence, basis) is not compared."""
 

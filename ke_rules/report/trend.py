@@ -11,12 +11,18 @@ diff's (:func:`~ke_rules.report.periods.comparable`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ke_rules.privacy.controls import escape_json_controls
-from ke_rules.report.periods import ComparisonRefused, LoadedReport, ReportSource, comparable, load_report
+from ke_rules.report.periods import (
+    ComparisonRefused,
+    LoadedReport,
+    PeriodsOutput,
+    ReportSource,
+    comparable,
+    load_report,
+)
 
 __all__ = ["trend", "trend_loaded", "TrendReport", "TrendSeries", "TrendPoint"]
 
@@ -36,7 +42,7 @@ class TrendSeries(BaseModel):
     points: list[TrendPoint]
 
 
-class TrendReport(BaseModel):
+class TrendReport(PeriodsOutput):
     """Measures per rule and period; ``to_json_bytes()`` is the contract's JSON."""
 
     schema_version: str = "1"
@@ -48,14 +54,6 @@ class TrendReport(BaseModel):
     rulesets: list[tuple[str, str]] = Field(default_factory=list, exclude=True)  # (name, sha256) per period
     lang: Literal["nb", "en"] = Field(default="nb", exclude=True)
 
-    def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
-
-    def to_json_bytes(self, indent: int | None = 2) -> bytes:
-        return escape_json_controls((self.model_dump_json(indent=indent) + "\n").encode("utf-8"))
-
-    def to_json(self, indent: int | None = 2) -> str:
-        return self.to_json_bytes(indent).decode("utf-8")
 
 
 def trend_loaded(reports: Sequence[LoadedReport], lang: str = "nb") -> TrendReport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 
@@ -99,7 +100,7 @@ def test_html_has_an_accessible_inline_svg_line_chart_per_rule_and_fetches_nothi
         assert "aria-labelledby" in svg
         for label in ("0\u00a0%", "50\u00a0%", "100\u00a0%", "31.03.2026", "23.11.2026"):
             assert label in svg
-        joined = any(a.rate is not None and b.rate is not None for a, b in zip(s.points, s.points[1:]))
+        joined = any(a.rate is not None and b.rate is not None for a, b in itertools.pairwise(s.points))
         if joined:  # a rule that examined nobody on a date has no point there, and no line through it
             assert 'class="line-rate"' in svg and 'class="line-rate_after_waivers"' in svg
     assert any('class="line-rate"' in svg for svg in svgs)

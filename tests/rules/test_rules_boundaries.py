@@ -24,7 +24,6 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
 
-from .test_duties_boundaries import DUTY_PARAM_TESTS, DUTY_RULE_TESTS  # noqa: E402
 from snapshot_builder import (  # noqa: E402
     NASJONAL,
     UNSET,
@@ -36,6 +35,8 @@ from snapshot_builder import (  # noqa: E402
     pairs,
     ruleset_with,
 )
+
+from .test_duties_boundaries import DUTY_PARAM_TESTS, DUTY_RULE_TESTS  # noqa: E402
 
 P = pytest.param
 

@@ -10,8 +10,8 @@ from collections import Counter
 from importlib import resources
 
 import openpyxl
-from openpyxl.utils import get_column_letter
 import pytest
+from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from ke_rules.report.models import CoordinatorLoad, Measure
