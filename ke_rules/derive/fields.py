@@ -143,6 +143,8 @@ FIELDS: dict[str, dict[str, FieldInfo]] = {
     },
     "routine": {
         "task": F("str", "KE-oppgaven (veilederen 12.3) rutinen gjelder", "The KE task (guideline 12.3) the routine serves"),
+        "task_nb": F("str", "Oppgavens overskrift i veilederen 12.3, på bokmål", "The task's heading in guideline 12.3, in bokmål"),
+        "task_en": F("str", "Oppgavens overskrift i veilederen 12.3, på engelsk", "The task's heading in guideline 12.3, in English"),
         "has_routine": F("bool", "Rutinen er registrert i ke_routines", "The routine is on file in ke_routines"),
         "title": F("str", "Rutinedokumentets tittel (siste rad)", "The routine document's title (latest row)"),
         "last_revised_on": F("date", "Sist revidert (en dato etter vurderingsdatoen regnes som tom)", "Last revised (a date after the evaluation date is taken as empty)"),

@@ -17,13 +17,14 @@ import pandas as pd
 from ke_rules.derive.kit import days
 from ke_rules.derive.params import DerivationParams
 from ke_rules.ingest.values import ProblemCode
+from ke_rules.ingest.vocabulary import KE_TASK_LABELS
 from ke_rules.report.models import InputProblem, Severity
 
 __all__ = ["DAYS_PER_MONTH", "ROUTINE_PROBLEMS", "review_limit_days", "routine_facts", "warn_revised_after_as_of"]
 
 DAYS_PER_MONTH = Fraction("30.4375")  # 365.25 / 12: a month of the review period, in days
 ROUTINE_PROBLEMS = ("mangler", "ikke_revidert", "utenfor_kvalitetssystemet")  # in the order the evidence lists them
-_COLUMNS = ("task", "has_routine", "title", "last_revised_on", "days_since_revised", "revised_in_time",
+_COLUMNS = ("task", "task_nb", "task_en", "has_routine", "title", "last_revised_on", "days_since_revised", "revised_in_time",
             "in_quality_system", "problems", "problem_count")
 
 
@@ -57,6 +58,9 @@ def routine_facts(routines: pd.DataFrame, d: pd.Timestamp, params: DerivationPar
     has = np.array([r >= 0 for r in rows], dtype=bool)
     take = np.array([max(r, 0) for r in rows], dtype=np.int64)
     out = pd.DataFrame({"task": tasks})
+    # the task's heading in the guideline, for messages a KE reads (the key stays the subject id)
+    out["task_nb"] = [KE_TASK_LABELS[t][0] if t in KE_TASK_LABELS else t for t in tasks]
+    out["task_en"] = [KE_TASK_LABELS[t][1] if t in KE_TASK_LABELS else t for t in tasks]
     out["has_routine"] = has
     out["title"] = [routines["title"].iat[r] if ok else None for r, ok in zip(take.tolist(), has.tolist(), strict=True)]
     last = pd.Series(revised.to_numpy()[take], dtype="datetime64[s]").where(has)
