@@ -233,12 +233,14 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
     if not quiet:
         by = report.summary.by_severity
         set_aside = sum(t.set_aside for t in report.input.tables.values())  # rows, not problems: a row may have two
+        waived = report.summary.waived  # open findings are counted; the waived ones are named beside them
         if lang == "nb":
             _say(f"ke-rules: {report.summary.findings} funn (høy {by['high']}, middels {by['medium']}, "
-                 f"lav {by['low']}); {set_aside} rader satt til side.", err=True)
+                 f"lav {by['low']}){f', {waived} unntatt' if waived else ''}; {set_aside} rader satt til side.",
+                 err=True)
         else:
             _say(f"ke-rules: {report.summary.findings} findings (high {by['high']}, medium {by['medium']}, "
-                 f"low {by['low']}); {set_aside} rows set aside.", err=True)
+                 f"low {by['low']}){f', {waived} waived' if waived else ''}; {set_aside} rows set aside.", err=True)
     if strict and report.has_errors_or_warnings:
         sys.exit(2)
     if fail_on != "never":

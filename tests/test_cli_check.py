@@ -245,6 +245,8 @@ def test_fail_on_looks_at_open_findings_only(tmp_path, rows, fail_on, want):
     assert code == want, err
     report = json.loads(out)
     assert report["summary"]["findings"] == sum(f["status"] == "open" for f in report["findings"])
+    # the summary line on stderr names the waived findings beside the open ones
+    assert ("1 unntatt" in err) == (report["summary"]["waived"] == 1)
 
 
 @pytest.mark.parametrize(("name", "content", "says"), [
