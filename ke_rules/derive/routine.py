@@ -24,8 +24,8 @@ __all__ = ["DAYS_PER_MONTH", "ROUTINE_PROBLEMS", "review_limit_days", "routine_f
 
 DAYS_PER_MONTH = Fraction("30.4375")  # 365.25 / 12: a month of the review period, in days
 ROUTINE_PROBLEMS = ("mangler", "ikke_revidert", "utenfor_kvalitetssystemet")  # in the order the evidence lists them
-_COLUMNS = ("task", "task_nb", "task_en", "has_routine", "title", "last_revised_on", "days_since_revised", "revised_in_time",
-            "in_quality_system", "problems", "problem_count")
+_COLUMNS = ("task", "task_nb", "task_en", "has_routine", "title", "last_revised_on", "days_since_revised",
+            "revised_in_time", "in_quality_system", "problems", "problem_count")
 
 
 def review_limit_days(months: int) -> int:
