@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ke_rules.derive.kit import active
 from ke_rules.privacy.identity import mask_identity_numbers
 
 if TYPE_CHECKING:
@@ -70,39 +71,35 @@ def _cleaned(values: pd.Series) -> list[str | None]:
     return cleaned[codes].tolist()  # code -1 (an empty cell) takes the last entry, None
 
 
+def _units_by(table: pd.DataFrame | None, key: str) -> dict[str, str | None]:
+    """id -> cleaned unit for a table with a ``unit`` column (the first row of an id counts)."""
+    if table is None or not len(table):
+        return {}
+    kept = table.drop_duplicates(key, keep="first")
+    units = _column(kept, "unit")
+    values = _cleaned(units) if units is not None else [None] * len(kept)
+    return dict(zip(kept[key].tolist(), values, strict=True))
+
+
 def subject_units(snapshot: Snapshot, as_of: dt.date | str) -> SubjectUnits:
     """Every coordinator's and case's unit at ``as_of`` from the snapshot's kept rows."""
     day = pd.Timestamp(dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of)
     tables = snapshot.tables
-    co_units: dict[str, str | None] = {}
-    coordinators = tables.get("coordinators")
-    if coordinators is not None and len(coordinators):
-        co = coordinators.drop_duplicates("coordinator_id", keep="first")
-        units = _column(co, "unit")
-        values = _cleaned(units) if units is not None else [None] * len(co)
-        co_units = dict(zip(co["coordinator_id"].tolist(), values, strict=True))
+    co_units = _units_by(tables.get("coordinators"), "coordinator_id")
 
     # the coordinator of each case's earliest-starting assignment active at D (ties: the earlier row)
     by_assignment: dict[str, str | None] = {}
-    assignments = tables.get("assignments")
-    if assignments is not None and len(assignments):
-        a = assignments
-        end = a["end_date"] if "end_date" in a.columns else pd.Series(pd.NaT, index=a.index)
-        active = ((a["start_date"] <= day).fillna(False) & (end.isna() | (end >= day)).fillna(False)).to_numpy(bool)
-        live = a.loc[active, ["case_id", "coordinator_id", "start_date", "_row"]]
+    a = tables.get("assignments")
+    if a is not None and len(a):
+        live = a.loc[active(a["start_date"], a["end_date"], day).to_numpy(bool),
+                     ["case_id", "coordinator_id", "start_date", "_row"]]
         first = live.sort_values(["start_date", "_row"], kind="stable").drop_duplicates("case_id", keep="first")
         by_assignment = {c: co_units.get(k) for c, k in zip(first["case_id"].tolist(),
                                                             first["coordinator_id"].tolist(), strict=True)}
 
-    case_units: dict[str, str | None] = {}
-    cases = tables.get("cases")
-    if cases is not None and len(cases):
-        cs = cases.drop_duplicates("case_id", keep="first")
-        units = _column(cs, "unit")
-        own = _cleaned(units) if units is not None else [None] * len(cs)
-        case_units = {c: u if u is not None else by_assignment.get(c)
-                      for c, u in zip(cs["case_id"].tolist(), own, strict=True)}
-    return SubjectUnits(coordinators=co_units, cases=case_units)
+    own = _units_by(tables.get("cases"), "case_id")
+    cases = {c: u if u is not None else by_assignment.get(c) for c, u in own.items()}
+    return SubjectUnits(coordinators=co_units, cases=cases)
 
 
 def frame_units(units: SubjectUnits, subject: str, frame: pd.DataFrame) -> list[str | None]:
