@@ -106,3 +106,31 @@ def test_rules_list_and_show():
     code, out, _ = run("rules", "show", "KE-INVITE-LEAD")
     assert code == 0 and "invitation_lead_days=14" in out and "lokal_rutine" in out
     assert run("rules", "show", "KE-NOPE")[0] == 2
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (["--fail-on", "never"], 0),
+    (["--fail-on", "high"], 1),
+    (["--ruleset", "nope"], 2),
+])
+def test_console_command_keeps_exit_code_and_whole_report(snap, args, code):
+    # `ke-rules` (cli.run) ends the process without freeing the run's objects: the report on stdout
+    # must still be complete, the summary line printed and the exit code the command's
+    proc = subprocess.run([sys.executable, "-m", "ke_rules", "check", snap, "--as-of", "2026-11-23", *args],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == code, proc.stderr
+    if code == 2:
+        assert proc.stdout == "" and "nope" in proc.stderr and "Traceback" not in proc.stderr
+    else:
+        report = json.loads(proc.stdout)
+        assert proc.stderr.startswith(f"ke-rules: {report['summary']['findings']} funn")
+        assert run("check", snap, "--as-of", "2026-11-23")[1] == proc.stdout
+
+
+def test_console_command_writes_the_output_file_before_it_ends(snap, tmp_path):
+    out = tmp_path / "r.json"
+    proc = subprocess.run([sys.executable, "-m", "ke_rules.cli", "check", snap, "--as-of", "2026-11-23", "-q",
+                           "-o", str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert json.loads(out.read_bytes())["summary"]["findings"] == json.loads(
+        run("check", snap, "--as-of", "2026-11-23")[1])["summary"]["findings"]
