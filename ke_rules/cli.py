@@ -19,6 +19,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -93,14 +94,16 @@ def _die(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def _emit(data: bytes, output: Path | None) -> None:
-    """A rendered report to ``output`` (through a temporary file, renamed into place) or to stdout."""
+def _emit(data: bytes | Iterable[bytes], output: Path | None) -> None:
+    """A rendered report (bytes, or pieces in turn) to ``output`` (through a temporary file, renamed
+    into place) or to stdout."""
     from ke_rules.runtime.atomic import write_bytes_atomic
 
     if output:
         write_bytes_atomic(output, data)
     else:
-        sys.stdout.buffer.write(data)
+        for piece in [data] if isinstance(data, bytes) else data:
+            sys.stdout.buffer.write(piece)
         sys.stdout.flush()
 
 
@@ -203,7 +206,7 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
     """Check INPUT (.xlsx, .ods, .json or a folder of .csv files) and write the findings report."""
     from ke_rules import pipeline
     from ke_rules.engines.choice import resolve_engine
-    from ke_rules.report.render import render
+    from ke_rules.report.render import render_pieces
     from ke_rules.rules.ruleset import load_ruleset
     from ke_rules.runtime.atomic import refuse_output_over_input
     from ke_rules.runtime.background import paused_gc
@@ -258,8 +261,8 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
                     from ke_rules.report.units import subject_units
 
                     units = subject_units(snapshot, report.as_of)
-                _emit(render(report, fmt, delimiter=delimiter, ruleset=ruleset, units=units, avvik_columns=columns),
-                      output)
+                _emit(render_pieces(report, fmt, delimiter=delimiter, ruleset=ruleset, units=units,
+                                    avvik_columns=columns), output)
     except KeRulesError as exc:
         _die(str(exc))
     except MemoryError:

@@ -254,6 +254,25 @@ def test_an_interrupted_write_keeps_the_old_file_and_removes_the_temporary_one(t
     assert target.read_bytes() == b"old" and _temporaries(tmp_path) == []
 
 
+def test_a_report_written_in_pieces_is_whole_or_not_at_all(tmp_path):
+    # the JSON report is written a batch of findings at a time: a failure while the pieces are made
+    # leaves the old report and no temporary file; success leaves exactly the pieces joined
+    target = tmp_path / "rapport.json"
+    target.write_bytes(b"old")
+
+    def pieces(fail: bool):
+        yield b"{"
+        if fail:
+            raise ValueError("a finding could not be written")
+        yield b"}"
+
+    with pytest.raises(ValueError):
+        write_bytes_atomic(target, pieces(fail=True))
+    assert target.read_bytes() == b"old" and _temporaries(tmp_path) == []
+    write_bytes_atomic(target, pieces(fail=False))
+    assert target.read_bytes() == b"{}" and _temporaries(tmp_path) == []
+
+
 def test_atomic_path_replaces_a_file_keeping_its_mode_and_writes_a_new_one(tmp_path):
     target = tmp_path / "rapport.json"
     write_bytes_atomic(target, b"first")

@@ -6,11 +6,13 @@ Field names and their order follow ``report-contract.md``; the JSON written by
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from ke_rules.ingest.problems import PROBLEM_TEXT, SHOWN_CHARS, InputProblem, ProblemCode, Severity
 from ke_rules.privacy.controls import escape_json_controls
@@ -194,21 +196,49 @@ class Report(BaseModel):
         escapes (:func:`~ke_rules.privacy.controls.escape_json_controls`): the same JSON data, and
         nothing in it that a terminal would act on when the report goes to stdout.
         """
-        option = _ORJSON_INDENT.get(indent)
-        if option is not None and type(self) is Report:
-            try:
-                return escape_json_controls(orjson.dumps(self._json_tree(), default=_not_plain_json, option=option))
-            except (orjson.JSONEncodeError, _NotPlainJson, KeyError, AttributeError):
-                pass  # e.g. a model_construct()ed finding without a field: pydantic says what it says
-        return escape_json_controls((self.model_dump_json(indent=indent) + "\n").encode("utf-8"))
+        return b"".join(self.json_chunks(indent))
 
-    def _json_tree(self) -> dict[str, Any]:
-        """The report as plain JSON values in the order of ``model_dump_json``; findings without pydantic."""
+    def json_chunks(self, indent: int | None = 2, batch: int = 5_000) -> Iterator[bytes]:
+        """:meth:`to_json_bytes` in pieces that join to exactly its bytes, the findings ``batch`` at a time.
+
+        A national report is 180 MB of JSON for 200,000 findings; written piece by piece it
+        never exists whole, nor does a tree of all its findings (peak memory at 100,000
+        cases: docs/benchmarks.md). The report without its findings is written once with a
+        placeholder where the findings go; each batch of findings is written as a list and
+        indented one level deeper. A batch orjson cannot write as pydantic does is
+        written by pydantic.
+        """
+        option = _ORJSON_INDENT.get(indent)
+        head = None
+        if option is not None and type(self) is Report:
+            token = f"ke-rules-findings-{secrets.token_hex(8)}"
+            try:
+                head = orjson.dumps(self._json_tree(findings=token), default=_not_plain_json, option=option)
+            except (orjson.JSONEncodeError, _NotPlainJson, KeyError, AttributeError):
+                head = None  # pydantic writes the report, below
+        placeholder = orjson.dumps(token) if head is not None else b""
+        if head is None or head.count(placeholder) != 1:
+            yield escape_json_controls((self.model_dump_json(indent=indent) + "\n").encode("utf-8"))
+            return
+        before, after = head.split(placeholder)
+        yield escape_json_controls(before + b"[")
+        findings = self.findings
+        for start in range(0, len(findings), batch):
+            part = findings[start:start + batch]
+            if indent is None:
+                yield (b"," if start else b"") + _findings_json(part, None)[1:-1]
+            else:  # "[\n  {...},\n  {...}\n]": the items one level deeper
+                items = _findings_json(part, indent)[2:-2]
+                yield (b",\n  " if start else b"\n  ") + items.replace(b"\n", b"\n  ")
+        yield escape_json_controls((b"\n  ]" if findings and indent is not None else b"]") + after)
+
+    def _json_tree(self, findings: str) -> dict[str, Any]:
+        """The report as plain JSON values in the order of ``model_dump_json``, ``findings`` in the findings' place."""
         rest = self.model_dump(mode="json", exclude={"findings"})
         tree: dict[str, Any] = {}
         for name in type(self).model_fields:
             if name == "findings":
-                tree[name] = _findings_tree(self.findings)
+                tree[name] = findings
             elif name in rest:
                 tree[name] = rest.pop(name)
         if rest:  # a key pydantic writes that is no field: leave it to pydantic
@@ -296,6 +326,19 @@ def _findings_tree(findings: list[Finding]) -> list[dict[str, Any]]:
             "waiver": _waiver_tree(d["waiver"]),
         })
     return out
+
+
+def _findings_json(findings: list[Finding], indent: int | None) -> bytes:
+    """A list of findings as JSON (no final newline), controls escaped; by pydantic when orjson would differ."""
+    try:
+        data = orjson.dumps(_findings_tree(findings), default=_not_plain_json,
+                            option=_ORJSON_INDENT[indent] & ~orjson.OPT_APPEND_NEWLINE)
+    except (orjson.JSONEncodeError, _NotPlainJson, KeyError, AttributeError):
+        data = _FINDINGS_LIST.dump_json(findings, indent=indent)
+    return escape_json_controls(data)
+
+
+_FINDINGS_LIST: TypeAdapter[list[Finding]] = TypeAdapter(list[Finding])
 
 
 def _waiver_tree(waiver: Waiver | None) -> dict[str, str] | None:

@@ -20,7 +20,7 @@ import errno
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -97,10 +97,15 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename (see :func:`atomic_path`)."""
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (bytes, or pieces written in turn) to ``path`` through a temporary file and a
+    rename (see :func:`atomic_path`): a failure while the pieces are made leaves the old file."""
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        fh.write(data)
+        if isinstance(data, bytes | bytearray | memoryview):
+            fh.write(data)
+        else:
+            for piece in data:
+                fh.write(piece)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -99,6 +99,29 @@ def test_orjson_report_is_byte_for_byte_pydantics(lang, monkeypatch):
     assert '"lang"' not in want[2] and '"coordinator_load"' not in want[2]
 
 
+@pytest.mark.parametrize("indent", [2, None])
+@pytest.mark.parametrize("batch", [1, 2, 3, 7, 10_000])
+def test_report_written_in_pieces_is_the_whole_report(indent, batch):
+    # the CLI writes json_chunks() one by one; joined they are pydantic's report, at any batch size
+    report = demo_report("nb")
+    assert len(report.findings) > 7
+    chunks = list(report.json_chunks(indent, batch=batch))
+    assert len(chunks) == 2 + -(-len(report.findings) // batch)
+    assert b"".join(chunks) == pydantic_json(report, indent).encode("utf-8")
+
+
+@pytest.mark.parametrize("indent", [2, None])
+def test_report_in_pieces_without_findings_and_with_a_batch_orjson_cannot_write(indent):
+    report = demo_report("en")
+    empty = report.model_copy(update={"findings": []})
+    assert b"".join(empty.json_chunks(indent)) == pydantic_json(empty, indent).encode("utf-8")
+    # an integer beyond 64 bits, which orjson refuses: that batch is written by pydantic, the others by orjson
+    report.findings[3] = report.findings[3].model_copy(update={"evidence": {"big": 2**70, "text": "ø"}})
+    chunks = list(report.json_chunks(indent, batch=2))
+    assert b"1180591620717411303424" in chunks[1 + 3 // 2]
+    assert b"".join(chunks) == pydantic_json(report, indent).encode("utf-8")
+
+
 @pytest.mark.parametrize("odd", [dt.date(2026, 1, 2), dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
                                  2**64, -(2**70), decimal.Decimal("1.10"), {1, 2}, b"bytes", {1: "int key"},
                                  Basis(citation="c", kind="lov"), "\ud800"])

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 from ke_rules.report.models import Report
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from ke_rules.report.units import SubjectUnits
     from ke_rules.rules.ruleset import Ruleset
 
-__all__ = ["render", "FORMATS", "MEDIA_TYPES"]
+__all__ = ["render", "render_pieces", "FORMATS", "MEDIA_TYPES"]
 
 FORMATS: tuple[str, ...] = ("json", "csv", "xlsx", "html", "md", "pdf", "avvik")
 
@@ -34,6 +34,17 @@ MEDIA_TYPES: dict[str, str] = {
     "pdf": "application/pdf",
     "avvik": "text/csv; charset=utf-8",
 }
+
+
+def render_pieces(report: Report, fmt: str, *, delimiter: str = ",", ruleset: Ruleset | None = None,
+                  units: SubjectUnits | None = None,
+                  avvik_columns: Sequence[tuple[str, str]] | None = None) -> Iterator[bytes]:
+    """:func:`render` as pieces to write in turn, joining to its bytes: the JSON report a batch of
+    findings at a time (:meth:`Report.json_chunks`), so a national report is never held whole."""
+    if fmt == "json":
+        return report.json_chunks()
+    return iter([render(report, fmt, delimiter=delimiter, ruleset=ruleset, units=units,
+                        avvik_columns=avvik_columns)])
 
 
 def render(report: Report, fmt: str, *, delimiter: str = ",", ruleset: Ruleset | None = None,
