@@ -50,7 +50,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 STAGE = re.compile(r"^\s*(\w+):\s+([\d.]+) s$")
 SUBJECT_TABLES = ("cases", "coordinators", "groups", "meetings")
-KE_RULES = "from ke_rules.cli import main; main()"
+KE_RULES = "from ke_rules.cli import run; run()"  # the ke-rules command
 
 
 def snapshot_path(data: Path, size: int, seed: int, as_of: dt.date, fmt: str) -> Path:
