@@ -168,7 +168,7 @@ def mask_many(texts: Sequence[str]) -> list[str]:
     """
     if not texts:
         return []
-    cp, _, starts, stops = _digit_runs("\x00".join(texts))
+    cp, _, starts, stops = _digit_runs("\x00".join(texts), as_utf8=True)
     separators = np.flatnonzero(cp == 0)
     if len(separators) != len(texts) - 1:  # a NUL inside a text: mask each one
         return [mask_identity_numbers(t) for t in texts]
@@ -235,15 +235,21 @@ def _valid_runs(texts: Sequence[str], ends: np.ndarray) -> np.ndarray:
     return np.searchsorted(ends, starts, side="right")
 
 
-def _digit_runs(joined: str) -> tuple[np.ndarray, dict[int, int], np.ndarray, np.ndarray]:
+def _digit_runs(joined: str, *, as_utf8: bool = False) -> tuple[np.ndarray, dict[int, int], np.ndarray, np.ndarray]:
     """The code array of ``joined``, its non-ASCII digits (code -> value), and each digit run's start and stop.
 
     ASCII text is read as bytes (a quarter of the memory of code points); other text as
     UTF-32 code points, so digits of other scripts count as the regex's \\d counts them (a
     lone surrogate, half a character from another program, is passed through as its code).
+    With ``as_utf8``, for callers that only relate offsets to each other (the NULs between
+    texts), text with no digits of other scripts is read as its UTF-8 bytes: Norwegian
+    messages, a quarter of the memory and time of UTF-32.
     """
     if joined.isascii():
         cp = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    elif as_utf8 and not _has_other_digits(utf8 := np.frombuffer(joined.encode("utf-8", "surrogatepass"),
+                                                                 dtype=np.uint8)):
+        cp = utf8  # ASCII digits, NULs and separators are single bytes in UTF-8; offsets are byte offsets
     else:
         # surrogatepass: a lone surrogate (half a character, read from a JSON escape) is a code point
         # like any other here, not a digit; the value layer reports it
@@ -256,6 +262,24 @@ def _digit_runs(joined: str) -> tuple[np.ndarray, dict[int, int], np.ndarray, np
             is_digit |= np.isin(cp, list(other))
     edges = np.diff(np.concatenate(([0], is_digit.view(np.int8), [0])))
     return cp, other, np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # first digit, one past the last
+
+
+def _has_other_digits(utf8: np.ndarray) -> bool:
+    """Whether UTF-8 bytes hold a decimal digit other than 0-9 (Arabic-Indic, fullwidth ...): the
+    multi-byte characters are decoded in numpy and each distinct one is asked."""
+    lead = np.flatnonzero(utf8 >= 0xC0)
+    if not len(lead):
+        return False
+    last = len(utf8) - 1
+
+    def tail(k: int) -> np.ndarray:  # the k-th continuation byte's six bits
+        return utf8[np.minimum(lead + k, last)].astype(np.uint32) & 0x3F
+
+    b0 = utf8[lead].astype(np.uint32)
+    codes = np.where(b0 < 0xE0, ((b0 & 0x1F) << 6) | tail(1),
+                     np.where(b0 < 0xF0, ((b0 & 0x0F) << 12) | (tail(1) << 6) | tail(2),
+                              ((b0 & 0x07) << 18) | (tail(1) << 12) | (tail(2) << 6) | tail(3)))
+    return any(chr(c).isdecimal() for c in np.unique(codes).tolist())
 
 
 def _valid_starts(joined: str) -> tuple[np.ndarray, np.ndarray]:

@@ -359,3 +359,16 @@ def test_mask_and_clip(text, limit, expected):
 def test_a_lone_surrogate_is_counted_around_and_does_not_break_the_scan():
     assert scan_cells([f"S-\ud83d {FNR}", "\ud83d"]) == 1
     assert privacy.mask_many([f"S-\ud83d {FNR}", "x"]) == ["S-\ud83d ***********", "x"]
+
+
+@pytest.mark.parametrize(("text", "other_digits"), [
+    ("æøå 123 «sitat»", False), ("٠١٠١٩٩١٢٣٦٨", True), ("x１y", True), ("S-\ud83d", False), ("😀 5", False),
+    ("Ω ۳", True), ("€ ߀", True),
+])
+def test_utf8_shortcut_sees_digits_of_other_scripts(text, other_digits):
+    # mask_many reads Norwegian text as UTF-8 bytes; only text with digits of other scripts needs code points
+    utf8 = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    assert privacy._has_other_digits(utf8) is other_digits
+    batch = [f"{text} {FNR}", text, "Melding til fastlege"]
+    assert privacy.mask_many(batch) == [privacy.mask_identity_numbers(t) for t in batch]
+    assert FNR not in privacy.mask_many(batch)[0]
