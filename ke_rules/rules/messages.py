@@ -27,14 +27,27 @@ Part = str | Callable[[Mapping[str, Any]], Any]  # literal text, or a hole fille
 
 
 class Message:
-    """A compiled message template: ``render(context)`` returns the text."""
+    """A compiled message template: ``render(context)`` returns the text.
 
-    def __init__(self, source: str, template: Any, parts: list[Part] | None, plan: list[Step] | None = None) -> None:
+    ``template`` is the sandboxed Jinja template. A fast message (plain substitution) never
+    needs it, so it is compiled only when asked for: Jinja's compile is most of the cost of
+    loading a ruleset, two languages times every rule, on every run.
+    """
+
+    def __init__(self, source: str, template: Any, parts: list[Part] | None, plan: list[Step] | None = None,
+                 env: Environment | None = None) -> None:
         self.source = source
-        self.template = template
+        self._template = template
+        self._env = env
         self.parts = parts
         self.plan = plan if parts is not None else None
         self.fast = parts is not None
+
+    @property
+    def template(self) -> Any:
+        if self._template is None and self._env is not None:
+            self._template = self._env.from_string(self.source)
+        return self._template
 
     def render(self, context: Mapping[str, Any]) -> str:
         if self.parts is None:
@@ -186,8 +199,13 @@ def _plain_parts(body: list[nodes.Node]) -> list[Part] | None:
     return None if plan is None else _parts(plan)
 
 
-def compile_message(env: Environment, source: str) -> Message:
-    """Compile ``source`` with ``env`` (the sandbox), keeping a fast path when it is plain substitution."""
-    template = env.from_string(source)
-    plan = _plain_plan(env.parse(source).body)
-    return Message(source, template, None if plan is None else _parts(plan), plan)
+def compile_message(env: Environment, source: str, parsed: nodes.Template | None = None) -> Message:
+    """Compile ``source`` with ``env`` (the sandbox), keeping a fast path when it is plain substitution.
+
+    ``parsed``: ``env.parse(source)`` when the caller has it already. A message that is not
+    plain substitution is compiled by Jinja at once; a plain one only if its template is asked for.
+    """
+    plan = _plain_plan((parsed if parsed is not None else env.parse(source)).body)
+    if plan is None:
+        return Message(source, env.from_string(source), None, None)
+    return Message(source, None, _parts(plan), plan, env=env)

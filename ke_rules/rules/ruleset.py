@@ -430,7 +430,7 @@ def _compile_rule(rule_id: str, spec: RuleSpec, params: dict[str, Any], path: Pa
                                    f"'{spec.subject}'.{did_you_mean(var, allowed)}",
                                    file=str(path), line=line("message"))
             used.add(var)
-        templates[lang] = compile_message(_JINJA, source)
+        templates[lang] = compile_message(_JINJA, source, ast_)
     return Rule(id=rule_id, spec=spec, applies=applies, finding=when, escalations=escalations,
                 templates=templates, template_fields=frozenset(used & set(fields)))
 
