@@ -19,7 +19,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -94,14 +94,17 @@ def _die(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def _emit(data: bytes | Iterable[bytes], output: Path | None) -> None:
+def _emit(data: bytes | Iterable[bytes], output: Path | None, before: Callable[[], None] | None = None) -> None:
     """A rendered report (bytes, or pieces in turn) to ``output`` (through a temporary file, renamed
-    into place) or to stdout."""
+    into place) or to stdout. ``before`` (the rule engine's confirmation) runs before the file is put
+    in place, or before anything goes to stdout; if it raises, nothing is written."""
     from ke_rules.runtime.atomic import write_bytes_atomic
 
     if output:
-        write_bytes_atomic(output, data)
+        write_bytes_atomic(output, data, before_replace=before)
     else:
+        if before is not None:
+            before()
         for piece in [data] if isinstance(data, bytes) else data:
             sys.stdout.buffer.write(piece)
         sys.stdout.flush()
@@ -253,16 +256,24 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
                 ruleset = load_ruleset(ruleset_name)
                 waivers = pipeline.load_waivers(waivers_path)  # a bad waivers file is exit 2 before the work
             snapshot = pipeline.load(input_path, pseudonym_key=pseudonym_key, pause_gc=True, stages=stages)
-            report = pipeline.evaluate(snapshot, ruleset, day, lang=lang, engine=chosen, workers=workers,
-                                       pause_gc=True, stages=stages, waivers=waivers)
-            with stages.stage("report"):
-                units = None
-                if fmt == "avvik":
-                    from ke_rules.report.units import subject_units
+            # on a big run durable-rules may still be evaluating in a second process: the report is
+            # rendered and written to its temporary file meanwhile, and only put in place (or sent to
+            # stdout) once durable-rules has found exactly what the report holds
+            report, evaluation = pipeline.evaluate_unconfirmed(snapshot, ruleset, day, lang=lang, engine=chosen,
+                                                               workers=workers, pause_gc=True, stages=stages,
+                                                               waivers=waivers)
+            try:
+                with stages.stage("report"):
+                    units = None
+                    if fmt == "avvik":
+                        from ke_rules.report.units import subject_units
 
-                    units = subject_units(snapshot, report.as_of)
-                _emit(render_pieces(report, fmt, delimiter=delimiter, ruleset=ruleset, units=units,
-                                    avvik_columns=columns), output)
+                        units = subject_units(snapshot, report.as_of)
+                    _emit(render_pieces(report, fmt, delimiter=delimiter, ruleset=ruleset, units=units,
+                                        avvik_columns=columns), output, before=evaluation.confirm)
+            except BaseException:
+                evaluation.cancel()
+                raise
     except KeRulesError as exc:
         _die(str(exc))
     except MemoryError:

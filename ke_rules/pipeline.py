@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING
 from ke_rules.errors import KeRulesError
 
 if TYPE_CHECKING:
+    from ke_rules.engines.evaluation import Evaluation
     from ke_rules.ingest.validate import Snapshot
     from ke_rules.ingest.waivers import WaiverSource
     from ke_rules.report.models import Report
     from ke_rules.rules.ruleset import Ruleset
 
-__all__ = ["Stages", "as_date", "today_in_oslo", "load", "load_waivers", "evaluate"]
+__all__ = ["Stages", "as_date", "today_in_oslo", "load", "load_waivers", "evaluate", "evaluate_unconfirmed"]
 
 LANGS = ("nb", "en")
 
@@ -111,6 +112,32 @@ def evaluate(snapshot: Snapshot, ruleset: Ruleset | str | Path = "nasjonal", as_
     ``waivers``: a waivers file (or one read by :func:`load_waivers`), applied together with the
     snapshot's own waivers sheet.
     """
+    stages = stages or Stages()
+    report, evaluation = evaluate_unconfirmed(snapshot, ruleset, as_of, lang=lang, engine=engine, workers=workers,
+                                              pause_gc=pause_gc, stages=stages, waivers=waivers)
+    try:
+        with stages.stage("evaluate"):
+            evaluation.confirm()
+    except BaseException:
+        evaluation.cancel()
+        raise
+    return report
+
+
+def evaluate_unconfirmed(snapshot: Snapshot, ruleset: Ruleset | str | Path = "nasjonal",
+                         as_of: str | dt.date | None = None, *, lang: str = "nb", engine: str = "auto",
+                         workers: int | None = 1, pause_gc: bool = False, stages: Stages | None = None,
+                         waivers: str | Path | WaiverSource | None = None) -> tuple[Report, Evaluation]:
+    """:func:`evaluate`, without waiting for durable-rules where it still runs in a forked process.
+
+    On a big run in two processes (``workers=None`` on Linux), durable-rules evaluates every
+    fact in the second process while this one builds the report from the column-wise
+    evaluation of the same conditions. The caller must call ``evaluation.confirm()``, which
+    waits and raises :class:`~ke_rules.errors.EngineError` if durable-rules found anything
+    else, before the report is used or written (``ke-rules check`` confirms before the report
+    file is put in place), and ``evaluation.cancel()`` when it gives up. Elsewhere the
+    evaluation is complete already and ``confirm()`` returns at once.
+    """
     from ke_rules.derive.facts import derive_facts
     from ke_rules.engines.evaluation import evaluate_facts
     from ke_rules.report.build import build_report
@@ -127,6 +154,11 @@ def evaluate(snapshot: Snapshot, ruleset: Ruleset | str | Path = "nasjonal", as_
         with stages.stage("derive"):
             facts = derive_facts(snapshot, day, rs.params)
         with stages.stage("evaluate"):
-            evaluation = evaluate_facts(rs, facts, workers=workers, engine=engine)
-        with stages.stage("report"):
-            return build_report(snapshot, facts, rs, evaluation, lang=lang, waivers=waiver_source)
+            evaluation = evaluate_facts(rs, facts, workers=workers, engine=engine, defer=True)
+        try:
+            with stages.stage("report"):
+                report = build_report(snapshot, facts, rs, evaluation, lang=lang, waivers=waiver_source)
+        except BaseException:
+            evaluation.cancel()
+            raise
+        return report, evaluation

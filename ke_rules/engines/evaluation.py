@@ -38,8 +38,8 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -95,6 +95,32 @@ class Evaluation:
     sessions: int
     collisions_retried: int
     engine: str = "durable"  # "durable" or "columnar": which engine found the matches
+    # with evaluate_facts(defer=True) on a big run: durable-rules still running in forked processes;
+    # confirm() waits for it and checks its matches, before anything is written
+    _running: Callable[[], Evaluation] | None = field(default=None, repr=False, compare=False)
+    _stop: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+
+    def confirm(self) -> None:
+        """Wait for durable-rules where it still runs; raise :class:`EngineError` if it found anything else.
+
+        The findings, severities and populations are then durable-rules' own (they equal the
+        column-wise ones this evaluation was built from, or this raises).
+        """
+        if self._running is None:
+            return
+        done = self._running()
+        self._running = self._stop = None
+        for rule_id, rows in done.findings.items():  # _collect has compared them with the column check
+            if not np.array_equal(rows, self.findings[rule_id]) or done.severities[rule_id] != self.severities[rule_id]:
+                raise EngineError(f"{rule_id}: the rule engine and the column check disagree; no report is written")
+        self.facts_asserted, self.sessions, self.collisions_retried = (
+            done.facts_asserted, done.sessions, done.collisions_retried)
+
+    def cancel(self) -> None:
+        """Stop durable-rules where it still runs (the report is not wanted after all)."""
+        if self._stop is not None:
+            self._stop()
+        self._running = self._stop = None
 
 
 Match = tuple[str, int]
@@ -164,7 +190,7 @@ def worker_count(facts: Facts, workers: int | None = None) -> int:
 
 
 def evaluate_facts(ruleset: Ruleset, facts: Facts, session_size: int = SESSION_SIZE,
-                   workers: int | None = None, engine: str = "auto") -> Evaluation:
+                   workers: int | None = None, engine: str = "auto", defer: bool = False) -> Evaluation:
     """Evaluate every rule over the facts; return findings, severities and populations.
 
     ``engine``: ``durable`` asserts every subject's fact into durable-rules and checks its
@@ -174,6 +200,12 @@ def evaluate_facts(ruleset: Ruleset, facts: Facts, session_size: int = SESSION_S
     with its population, so no other fact can match). With ``workers`` > 1 the facts are
     split into that many parts, evaluated in forked processes, each with its own engine;
     matches are sets of row positions, so the result does not depend on the split.
+
+    ``defer``: where the facts go to forked processes anyway (a big run on Linux), return
+    at once with the column-wise evaluation, durable-rules still running in those
+    processes, so the report is built meanwhile on this core; the caller must call
+    :meth:`Evaluation.confirm` before using the report (it raises if durable-rules found
+    anything else) or :meth:`Evaluation.cancel`.
     """
     if resolve_engine(engine) == "columnar":
         return _columnar(ruleset, facts)
@@ -191,9 +223,53 @@ def evaluate_facts(ruleset: Ruleset, facts: Facts, session_size: int = SESSION_S
     n = worker_count(facts, workers)
     if n == 1:
         hits, asserted, sessions, retried = _run_jobs(ruleset, facts, jobs, session_size)
+    elif defer:
+        return _deferred(ruleset, facts, jobs, session_size, n - 1, populations)
     else:
         hits, asserted, sessions, retried = _run_parallel(ruleset, facts, jobs, session_size, n)
     return _collect(ruleset, facts, hits, populations, asserted, sessions, retried)
+
+
+def _deferred(ruleset: Ruleset, facts: Facts, jobs: list[Job], session_size: int, n: int,
+              populations: dict[str, np.ndarray]) -> Evaluation:
+    """The column-wise evaluation now, durable-rules over all facts in ``n`` forked processes meanwhile."""
+    parts = _split(jobs, n)
+    running = [background.start(_run_jobs, ruleset, facts, part, session_size, fork=True) for part in parts]
+
+    def finish() -> Evaluation:
+        hits: list[Match] = []
+        asserted = sessions = retried = 0
+        for pending in running:
+            more = _worker_result(pending)
+            hits.extend(more[0])
+            asserted += more[1]
+            sessions += more[2]
+            retried += more[3]
+        return _collect(ruleset, facts, hits, populations, asserted, sessions, retried)
+
+    def stop() -> None:
+        for pending in running:
+            pending.cancel()
+
+    return replace(_columnar(ruleset, facts), engine="durable", _running=finish, _stop=stop)
+
+
+def _split(jobs: list[Job], n: int) -> list[list[Job]]:
+    """Every subject's rows in ``n`` parts of about equal size."""
+    parts: list[list[Job]] = [[] for _ in range(n)]
+    for subject, rows in jobs:
+        for k, chunk in enumerate(np.array_split(rows, n)):
+            parts[k].append((subject, chunk))
+    return parts
+
+
+def _worker_result(pending: background.Pending[tuple[list[Match], int, int, int]]) -> tuple[list[Match], int, int, int]:
+    try:
+        return pending.result()
+    except EngineError:
+        raise
+    except KeRulesError as exc:
+        raise EngineError(f"a rule engine worker process failed: {str(exc).split(': ', 1)[-1]}") from None
 
 
 def _columnar(ruleset: Ruleset, facts: Facts) -> Evaluation:
@@ -223,19 +299,11 @@ def _run_parallel(ruleset: Ruleset, facts: Facts, jobs: list[Job], session_size:
     Where forking is not allowed (:func:`~ke_rules.runtime.background.can_fork`) the other parts run
     here one after the other: the matches are sets of row positions, so the result is the same.
     """
-    parts: list[list[Job]] = [[] for _ in range(n)]
-    for subject, rows in jobs:
-        for k, chunk in enumerate(np.array_split(rows, n)):
-            parts[k].append((subject, chunk))
+    parts = _split(jobs, n)
     others = [background.start(_run_jobs, ruleset, facts, parts[k], session_size, fork=True) for k in range(1, n)]
     hits, asserted, sessions, retried = _run_jobs(ruleset, facts, parts[0], session_size)
     for pending in others:
-        try:
-            more = pending.result()
-        except EngineError:
-            raise
-        except KeRulesError as exc:
-            raise EngineError(f"a rule engine worker process failed: {str(exc).split(': ', 1)[-1]}") from None
+        more = _worker_result(pending)
         hits.extend(more[0])
         asserted += more[1]
         sessions += more[2]

@@ -20,7 +20,7 @@ import errno
 import os
 import secrets
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -97,15 +97,23 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes | Iterable[bytes]) -> None:
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes | Iterable[bytes],
+                       before_replace: Callable[[], None] | None = None) -> None:
     """Write ``data`` (bytes, or pieces written in turn) to ``path`` through a temporary file and a
-    rename (see :func:`atomic_path`): a failure while the pieces are made leaves the old file."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        if isinstance(data, bytes | bytearray | memoryview):
-            fh.write(data)
-        else:
-            for piece in data:
-                fh.write(piece)
+    rename (see :func:`atomic_path`): a failure while the pieces are made leaves the old file.
+
+    ``before_replace`` runs once the temporary file is written, before it takes the file's
+    place; if it raises, the file is left as it was (the report check's last word).
+    """
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            if isinstance(data, bytes | bytearray | memoryview):
+                fh.write(data)
+            else:
+                for piece in data:
+                    fh.write(piece)
+        if before_replace is not None:
+            before_replace()
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -302,3 +302,72 @@ def test_both_engines_write_the_same_report_at_20k_cases(tmp_path):
         columnar = ke_rules.evaluate(snapshot, name, as_of=D, engine="columnar").to_json()
         assert '"engine": "durable-rules"' in durable and '"engine": "columnar"' in columnar
         assert durable.replace('"engine": "durable-rules"', '"engine": "columnar"', 1) == columnar, name
+
+
+@requires_durable
+@pytest.mark.parametrize("workers", [2, 3])
+def test_deferred_evaluation_is_durable_rules_once_confirmed(workers):
+    # a big CLI run builds its report while durable-rules runs in a forked process: once confirmed,
+    # the evaluation is exactly what waiting for durable-rules first gives
+    facts = _facts(2_000, 4_000, seed=11)
+    ruleset = ke_rules.load_ruleset("nasjonal")
+    waited = evaluate_facts(ruleset, facts, workers=workers)
+    deferred = evaluate_facts(ruleset, facts, workers=workers, defer=True)
+    assert deferred._running is not None and deferred.facts_asserted == 0
+    deferred.confirm()
+    assert deferred._running is None and deferred.engine == waited.engine == "durable"
+    assert deferred.facts_asserted == waited.facts_asserted  # sessions differ: the facts are split another way
+    for rule_id in ruleset.rules:
+        assert deferred.findings[rule_id].tolist() == waited.findings[rule_id].tolist()
+        assert deferred.severities[rule_id] == waited.severities[rule_id]
+    assert evaluate_facts(ruleset, facts, workers=1, defer=True)._running is None  # one process: nothing to wait for
+
+
+def _drop_one_coordinator_match(monkeypatch):
+    import ke_rules.engines.evaluation as eng
+
+    original = eng._Session.record
+    seen = {"n": 0}
+
+    def drop_the_first(self, message):
+        if "KE-COORD-LOAD" in message:
+            seen["n"] += 1
+            if seen["n"] == 1:
+                return
+        original(self, message)
+
+    monkeypatch.setattr(eng._Session, "record", drop_the_first)
+
+
+@requires_durable
+def test_deferred_disagreement_is_raised_by_confirm(monkeypatch):
+    facts = _facts(500, 0, seed=3)
+    _drop_one_coordinator_match(monkeypatch)  # in the forked process too: it is forked from this one
+    deferred = evaluate_facts(ke_rules.load_ruleset("nasjonal"), facts, workers=2, defer=True)
+    with pytest.raises(EngineError, match="KE-COORD-LOAD.*1 lost"):
+        deferred.confirm()
+
+
+@requires_durable
+@pytest.mark.parametrize("to_file", [True, False])
+def test_a_report_durable_rules_disagrees_with_is_not_written(tmp_path, monkeypatch, to_file):
+    from click.testing import CliRunner
+
+    import ke_rules.engines.evaluation as eng
+    from ke_rules.cli import main
+
+    snapshot = {"cases": [{"case_id": f"S-{i}"} for i in range(8)], "coordinators": [{"coordinator_id": "K-1"}],
+                "assignments": [{"case_id": f"S-{i}", "coordinator_id": "K-1", "start_date": "2026-11-01"}
+                                for i in range(8)]}
+    path = write_json(tmp_path / "s.json", snapshot)
+    out = tmp_path / "rapport.json"
+    out.write_text("forrige rapport", encoding="utf-8")
+    monkeypatch.setattr(eng, "PARALLEL_FROM", 0)  # two processes, the report built while durable-rules runs
+    args = ["check", str(path), "--as-of", "2026-11-23", "-q"] + (["-o", str(out)] if to_file else [])
+    assert CliRunner().invoke(main, args).exit_code == 0  # K-1 carries 8 cases: a KE-COORD-LOAD finding
+    out.write_text("forrige rapport", encoding="utf-8")
+    _drop_one_coordinator_match(monkeypatch)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "KE-COORD-LOAD" in result.stderr and "lost" in result.stderr
+    assert result.stdout == "" and out.read_text(encoding="utf-8") == "forrige rapport"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rapport.json", "s.json"]  # no temporary file left
