@@ -18,8 +18,8 @@ import os
 import sys
 import time
 import warnings
-from pathlib import Path
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click

@@ -478,7 +478,8 @@ def _parse_tables(view: memoryview, key: bytes, start: int, seams: list[tuple[in
     yield orjson.loads(key), orjson.loads(view[start:last_end])
 
 
-def _sheets_of(name: str, tables: Iterator[tuple[str, object]], parsed_by_orjson: bool) -> dict[str, Sheet | ColumnSheet]:
+def _sheets_of(name: str, tables: Iterator[tuple[str, object]],
+               parsed_by_orjson: bool) -> dict[str, Sheet | ColumnSheet]:
     """Each table's rows as columns; the rows are dropped as soon as a table's columns are copied."""
     out: dict[str, Sheet | ColumnSheet] = {}
     for key, rows in tables:
