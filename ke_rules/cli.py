@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import gc
 import os
 import sys
 import time
@@ -274,6 +275,8 @@ def check(input_path: Path, ruleset_name: str, as_of: str | None, fmt: str | Non
             except BaseException:
                 evaluation.cancel()
                 raise
+            if _QUICK_EXIT:  # the collector is switched back on below: not to walk the run's objects once more
+                gc.freeze()
     except KeRulesError as exc:
         _die(str(exc))
     except MemoryError:
