@@ -168,16 +168,14 @@ def _look(raw: pd.Series, clean: bool = True) -> _Cells:
     is_str = np.flatnonzero(types == T_STR)
     invisible, flagged = _NO_POSITIONS, {}
     if len(is_str) == n and n:  # all text (CSV, most JSON columns): no positions to gather or scatter
-        text = cells if not _needs_trim(cells) else np.fromiter(map(str.strip, cells), dtype=object, count=n)
+        text, joined = _trimmed(cells)
         if clean:
-            text, invisible, flagged = _odd_text(text)
+            text, invisible, flagged = _odd_text(text, joined)
         return _Cells(cells=cells, types=types, text=text, empty=text == "", invisible=invisible, flagged=flagged)
     if len(is_str):
-        strings = cells[is_str]
-        trimmed = strings if not _needs_trim(strings) else np.fromiter(
-            map(str.strip, strings), dtype=object, count=len(is_str))
+        trimmed, joined = _trimmed(cells[is_str])
         if clean:
-            trimmed, invisible, flagged = _odd_text(trimmed)
+            trimmed, invisible, flagged = _odd_text(trimmed, joined)
             invisible = is_str[invisible]
             flagged = {int(is_str[i]): code for i, code in flagged.items()}
         text[is_str] = trimmed
@@ -188,7 +186,16 @@ def _look(raw: pd.Series, clean: bool = True) -> _Cells:
     return _Cells(cells=cells, types=types, text=text, empty=empty, invisible=invisible, flagged=flagged)
 
 
-def _odd_text(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, ProblemCode]]:
+def _trimmed(strings: np.ndarray) -> tuple[np.ndarray, str | None]:
+    """The texts trimmed, and their NUL-joined text when that is still theirs (none needed trimming):
+    joining a column is a pass over every cell, and both the trim check and :func:`_odd_text` need it."""
+    joined = "\x00".join(strings)
+    if not _needs_trim(strings, joined):
+        return strings, joined
+    return np.fromiter(map(str.strip, strings), dtype=object, count=len(strings)), None
+
+
+def _odd_text(texts: np.ndarray, joined: str | None = None) -> tuple[np.ndarray, np.ndarray, dict[int, ProblemCode]]:
     """Trimmed texts with format characters taken out; where that happened; and the cells that are
     an Excel error value or hold a lone surrogate.
 
@@ -199,7 +206,8 @@ def _odd_text(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, Prob
     """
     flagged: dict[int, ProblemCode] = {}
     invisible = _NO_POSITIONS
-    joined = "\x00".join(texts)
+    if joined is None:
+        joined = "\x00".join(texts)
     hits = _NO_POSITIONS if joined.isascii() else _hidden_at(joined)
     if len(hits):
         ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)  # past each NUL
@@ -222,25 +230,28 @@ def _odd_text(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, Prob
 
 
 _ASCII_SPACE = np.array([ord(c) for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"], dtype=np.uint8)
+_IS_ASCII_SPACE = np.zeros(256, dtype=bool)  # by byte: a lookup, not np.isin's sort per column
+_IS_ASCII_SPACE[_ASCII_SPACE] = True
 
 
-def _needs_trim(strings: np.ndarray) -> bool:
+def _needs_trim(strings: np.ndarray, joined: str | None = None) -> bool:
     """Whether any text has whitespace at either end, judged on the NUL-joined column with numpy.
 
     Trimming every cell one by one is most of the cost of looking at a column, and
     most columns need none. A column with non-ASCII text, or a NUL inside a cell, is
     simply trimmed cell by cell (no shortcut for Unicode spaces).
     """
-    joined = "\x00" + "\x00".join(strings) + "\x00"
+    if joined is None:
+        joined = "\x00".join(strings)  # ``joined``: the caller's, when it has joined them already
     if not joined.isascii():
         return True
-    codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    codes = np.frombuffer(("\x00" + joined + "\x00").encode("ascii"), dtype=np.uint8)
     separators = np.flatnonzero(codes == 0)
     if len(separators) != len(strings) + 1:
         return True
     after = codes[separators[:-1] + 1]  # first character of each text (a NUL when it is empty)
     before = codes[separators[1:] - 1]  # last character of each text
-    return bool(np.isin(after, _ASCII_SPACE).any() or np.isin(before, _ASCII_SPACE).any())
+    return bool(_IS_ASCII_SPACE[after].any() or _IS_ASCII_SPACE[before].any())
 
 
 def is_empty(raw: pd.Series) -> np.ndarray:
