@@ -38,7 +38,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -237,14 +237,7 @@ def _deferred(ruleset: Ruleset, facts: Facts, jobs: list[Job], session_size: int
     running = [background.start(_run_jobs, ruleset, facts, part, session_size, fork=True) for part in parts]
 
     def finish() -> Evaluation:
-        hits: list[Match] = []
-        asserted = sessions = retried = 0
-        for pending in running:
-            more = _worker_result(pending)
-            hits.extend(more[0])
-            asserted += more[1]
-            sessions += more[2]
-            retried += more[3]
+        hits, asserted, sessions, retried = _gathered(map(_worker_result, running))
         return _collect(ruleset, facts, hits, populations, asserted, sessions, retried)
 
     def stop() -> None:
@@ -301,9 +294,18 @@ def _run_parallel(ruleset: Ruleset, facts: Facts, jobs: list[Job], session_size:
     """
     parts = _split(jobs, n)
     others = [background.start(_run_jobs, ruleset, facts, parts[k], session_size, fork=True) for k in range(1, n)]
-    hits, asserted, sessions, retried = _run_jobs(ruleset, facts, parts[0], session_size)
-    for pending in others:
-        more = _worker_result(pending)
+    mine = _run_jobs(ruleset, facts, parts[0], session_size)  # this process's part, while the others run
+    return _gathered([mine, *map(_worker_result, others)])
+
+
+Worked = tuple[list[Match], int, int, int]  # matches, facts asserted, sessions, collisions retried
+
+
+def _gathered(parts: Iterable[Worked]) -> Worked:
+    """The parts' matches joined and their counts added up."""
+    hits: list[Match] = []
+    asserted = sessions = retried = 0
+    for more in parts:
         hits.extend(more[0])
         asserted += more[1]
         sessions += more[2]
