@@ -26,6 +26,7 @@ import pandas as pd
 from ke_rules.errors import InputRefused, did_you_mean
 from ke_rules.ingest.csv_reader import read_csv_bytes, read_csv_folder
 from ke_rules.ingest.filekind import sniff
+from ke_rules.ingest.json_keys import count_keys
 from ke_rules.ingest.ods_guard import check_ods
 from ke_rules.ingest.schema import TABLES, resolve_table_name, resolve_waivers_name, table_spec
 from ke_rules.ingest.values import ProblemCode, is_empty
@@ -39,7 +40,7 @@ from ke_rules.runtime import background
 __all__ = ["RawTable", "RawSnapshot", "read_snapshot"]
 
 BACKGROUND_SCAN_FROM = 300_000  # cells: below this, counting identity numbers inline costs less than a fork
-BACKGROUND_JSON_FROM = 4_000_000  # bytes: below this, the duplicate-key check inline costs less than a fork
+BACKGROUND_JSON_FROM = 4_000_000  # bytes: below this, the duplicate-key checks inline cost less than a fork
 
 # Sheets skipped silently (folded names): the template's help sheet (LES_MEG / README) and its
 # hidden drop-down lists (LISTER); see template.py.
@@ -99,14 +100,17 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
             raise InputRefused(f"{p.name}: filen er tom (the file is empty).")
         if suffix == ".json":
             _refuse_misnamed(p.name, suffix, data, allowed=("json", "text"))
-            # a key given twice in one object is found by a second parse (orjson keeps the last value
-            # silently); a big file's runs in a forked process while this one parses
-            duplicates = background.start(duplicate_key_problem, p.name, data, fork=len(data) >= BACKGROUND_JSON_FROM)
+            # orjson keeps the last value of a key given twice in one object, silently: the keys written
+            # in the text are counted (a big file's in a forked process while this one parses) and
+            # compared with the keys read
+            counting = background.start(count_keys, data, fork=True) if len(data) >= BACKGROUND_JSON_FROM else None
             try:
-                sheets = _read_json(p.name, data)
+                sheets, keys_read = _read_json(p.name, data)
             except BaseException:
-                duplicates.cancel()
+                if counting is not None:
+                    counting.cancel()
                 raise
+            duplicates = _duplicate_keys(p.name, data, keys_read, counting)
         elif suffix in (".xlsx", ".xlsm", ".ods"):
             # the bytes choose the reader: an .ods renamed .xlsx, or an .xlsx named .ods, is read
             # as what it is, without a word (both are spreadsheets the user meant us to read)
@@ -348,6 +352,26 @@ def _exact_int(digits: str) -> int | str:
         return digits
 
 
+def _duplicate_keys(name: str, data: bytes, keys_read: int | None,
+                    counting: background.Pending[int] | None) -> background.Pending[str | None] | None:
+    """The duplicate-key check still to be waited for, or None when no object of the file repeats a key.
+
+    ``keys_read``: the keys of the objects the file was read into, None when ``json`` read it
+    (its hook refuses a repeated key itself). The keys written in the text are counted
+    (:func:`~ke_rules.ingest.json_keys.count_keys`; ``counting`` when that was started
+    already): equal counts prove no key repeats. Otherwise (a repeated key, or an object
+    nested in a cell, which is refused anyway) the file is parsed again to name the key.
+    """
+    if keys_read is None:
+        if counting is not None:
+            counting.cancel()
+        return None
+    written = counting.result() if counting is not None else count_keys(data)
+    if written == keys_read:
+        return None
+    return background.start(duplicate_key_problem, name, data, fork=len(data) >= BACKGROUND_JSON_FROM)
+
+
 def duplicate_key_problem(name: str, data: bytes) -> str | None:
     """The refusal for a key given twice in one JSON object, or None (orjson keeps the last silently)."""
     try:  # each object is checked and dropped at once, so this parse holds next to nothing in memory
@@ -373,8 +397,9 @@ class _InexactInteger(Exception):
 _INEXACT_FROM = 2.0**63
 
 
-def _read_json(name: str, data: bytes) -> dict[str, Sheet | ColumnSheet]:
-    """The JSON file's tables as columns; orjson parses, the standard library when exactness needs it.
+def _read_json(name: str, data: bytes) -> tuple[dict[str, Sheet | ColumnSheet], int | None]:
+    """The JSON file's tables as columns, and the number of keys in its objects (None: read by ``json``);
+    orjson parses, the standard library when exactness needs it.
 
     orjson is several times faster; a file it refuses is parsed again by ``json`` (the exact
     message, and the texts orjson rejects but ``json`` reads, such as a lone surrogate, which
@@ -389,7 +414,7 @@ def _read_json(name: str, data: bytes) -> dict[str, Sheet | ColumnSheet]:
         return _json_sheets(name, data, exact=True)
 
 
-def _json_sheets(name: str, data: bytes, exact: bool) -> dict[str, Sheet | ColumnSheet]:
+def _json_sheets(name: str, data: bytes, exact: bool) -> tuple[dict[str, Sheet | ColumnSheet], int | None]:
     if not exact:
         tables = _tables_one_by_one(data)
         if tables is not None:
@@ -419,7 +444,8 @@ def _json_sheets(name: str, data: bytes, exact: bool) -> dict[str, Sheet | Colum
             f"{name}: forventet et JSON-objekt med én liste per tabell, fikk {type(doc).__name__} "
             "(expected a JSON object whose keys are table names and whose values are lists of rows)."
         )
-    return _sheets_of(name, iter(doc.items()), parsed_by_orjson)
+    sheets, keys = _sheets_of(name, iter(doc.items()), parsed_by_orjson)
+    return sheets, keys if parsed_by_orjson else None
 
 
 _WS = rb"[ \t\n\r]*"  # JSON's whitespace
@@ -479,10 +505,13 @@ def _parse_tables(view: memoryview, key: bytes, start: int, seams: list[tuple[in
 
 
 def _sheets_of(name: str, tables: Iterator[tuple[str, object]],
-               parsed_by_orjson: bool) -> dict[str, Sheet | ColumnSheet]:
-    """Each table's rows as columns; the rows are dropped as soon as a table's columns are copied."""
+               parsed_by_orjson: bool) -> tuple[dict[str, Sheet | ColumnSheet], int]:
+    """Each table's rows as columns, and the number of keys read (the tables' and their rows');
+    the rows are dropped as soon as a table's columns are copied."""
     out: dict[str, Sheet | ColumnSheet] = {}
+    keys = 0
     for key, rows in tables:
+        keys += 1
         if not isinstance(rows, list):
             raise InputRefused(
                 f"{name}: '{key}' skal være en liste med rader, men er {type(rows).__name__} "
@@ -495,6 +524,7 @@ def _sheets_of(name: str, tables: Iterator[tuple[str, object]],
                     f"{name}: '{key}' rad {pos} er ikke et objekt ({type(row).__name__}) "
                     f"(row {pos} of '{key}' is not an object of column values)."
                 )
+        keys += sum(map(len, rows))
         same = _same_keys(rows)
         transposed: Sequence[Sequence[object]]
         if same is not None:  # every row has the first row's keys: transpose in C
@@ -521,7 +551,7 @@ def _sheets_of(name: str, tables: Iterator[tuple[str, object]],
                             "value belongs)."
                         )
         out[key] = (header, columns, list(range(1, n + 1)), True)
-    return out
+    return out, keys
 
 
 _MAY_HOLD_FLOATS = frozenset({"floating", "mixed-integer-float", "mixed-integer", "mixed", "unknown-array"})

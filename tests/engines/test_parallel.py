@@ -35,19 +35,32 @@ def test_a_duplicate_key_found_in_the_forked_check_refuses_the_file(tmp_path, mo
         ke_rules.load_snapshot(path)
 
 
-def test_a_file_that_cannot_be_parsed_stops_the_forked_check(tmp_path, monkeypatch):
+def test_a_file_that_cannot_be_parsed_stops_the_forked_key_count(tmp_path, monkeypatch):
     import multiprocessing
 
     path = tmp_path / "s.json"
     path.write_text('{"cases": [{"case_id": "S-1"}', encoding="utf-8")  # truncated
     monkeypatch.setattr(ke_rules.ingest.read, "BACKGROUND_JSON_FROM", 0)
-    monkeypatch.setattr(ke_rules.ingest.read, "duplicate_key_problem", _slow_check)
+    monkeypatch.setattr(ke_rules.ingest.read, "count_keys", _slow)
     with pytest.raises(ke_rules.InputRefused, match="avkortet"):
         ke_rules.load_snapshot(path)
     assert not multiprocessing.active_children()
 
 
-def _slow_check(name, data):
+@pytest.mark.parametrize("fork_from", [0, 10**12])
+def test_a_file_whose_keys_add_up_is_not_parsed_a_second_time(tmp_path, monkeypatch, fork_from):
+    path = tmp_path / "s.json"
+    path.write_text('{"cases": [{"case_id": "S-1", "note": "a \\"b\\": c"}],\n "groups": []}', encoding="utf-8")
+    monkeypatch.setattr(ke_rules.ingest.read, "BACKGROUND_JSON_FROM", fork_from)
+    monkeypatch.setattr(ke_rules.ingest.read, "duplicate_key_problem", _must_not_run)
+    assert ke_rules.load_snapshot(path).counts["cases"].rows == 1
+
+
+def _slow(*args):
     import time
 
     time.sleep(60)
+
+
+def _must_not_run(*args):
+    raise AssertionError("the file was parsed a second time")
