@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import ke_rules.ingest.read as read_module
 from ke_rules.errors import InputRefused
 from ke_rules.ingest.read import _json_sheets, _sheets_of, _tables_one_by_one
+from ke_rules.runtime import background
 
 
 def whole(data: bytes):
@@ -85,3 +87,92 @@ def test_any_layout_reads_the_same(doc, indent, ascii_only):
     data = json.dumps(doc, indent=indent, ensure_ascii=ascii_only).encode()
     assert _tables_one_by_one(data) is not None
     assert read(data) == whole(data)
+
+
+# --- a big file's tables shared between two processes (Linux): exactly what one process reads
+
+two_processes = pytest.mark.skipif(not background.can_fork(), reason="the second process is forked (Linux)")
+
+
+@pytest.fixture
+def in_two(monkeypatch):
+    """read() with every file big enough to share its tables with a forked process."""
+    monkeypatch.setattr(read_module, "BACKGROUND_PARSE_FROM", 0)
+    calls = []
+    real = read_module._sheets_in_two
+
+    def spy(*args):
+        calls.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(read_module, "_sheets_in_two", spy)
+    return calls
+
+
+def read_json(data: bytes):
+    """The tables in their order and the count of keys read, or the refusal, as read_snapshot has them."""
+    try:
+        sheets, keys = read_module._read_json("s.json", data)
+    except InputRefused as exc:
+        return str(exc)
+    return list(sheets.items()), keys
+
+
+TWO_TABLES = {"cases": CASES * 3, "services": SERVICES, "groups": [{"group_id": "G-1", "case_id": "S-1"}]}
+
+
+@two_processes
+@pytest.mark.parametrize(("label", "data"), [
+    ("three tables", json.dumps(TWO_TABLES, indent=2).encode()),
+    ("a number written longer", b'{"cases": [{"case_id": "S-1", "n": 1e5}], "services": [{"case_id": "S-1"}]}'),
+    ("big integer", b'{"cases": [{"case_id": 123456789012345678901234567890}], "services": [{"case_id": "S-1"}]}'),
+    ("a seam inside a row", json.dumps({"cases": [{"case_id": "S-1", "a": [1], "b": [2]}],
+                                        "services": SERVICES}).encode()),
+    ("a row that is no object", b'{"cases": [{"case_id": "S-1"}, 3], "services": [{"case_id": "S-1"}]}'),
+    ("nested in the second table", b'{"cases": [{"case_id": "S-1"}], "services": [{"case_id": {"x": 1}}]}'),
+    ("refusals in both", b'{"cases": [{"case_id": [1]}, 2], "services": [{"case_id": {"x": 1}}, 4]}'),
+])
+def test_tables_read_in_two_processes_are_what_one_reads(label, data, in_two, monkeypatch):
+    shared = read_json(data)
+    assert in_two, label
+    monkeypatch.setattr(read_module, "BACKGROUND_PARSE_FROM", 10**15)
+    assert shared == read_json(data), label
+
+
+@two_processes
+def test_columns_that_do_not_fit_the_shared_memory_are_read_here(in_two, monkeypatch):
+    monkeypatch.setattr(read_module, "_SHARED_SLACK", 0)
+    data = b'{"cases": [{"case_id": "S-1", "n": 1e5}, {"case_id": "S-2", "n": 2e5}], "services": []}'
+    assert read_json(data) == ([("cases", (["case_id", "n"], [["S-1", "S-2"], [100000.0, 200000.0]], [1, 2], True)),
+                                ("services", ([], [], [], True))], 6)
+
+
+@two_processes
+def test_a_forked_process_that_dies_leaves_the_reading_to_this_one(in_two, monkeypatch):
+    monkeypatch.setattr(read_module, "_tables_as_json", _dies)
+    data = json.dumps(TWO_TABLES).encode()
+    monkeypatch.setattr(read_module, "BACKGROUND_PARSE_FROM", 10**15)
+    alone = read_json(data)
+    monkeypatch.setattr(read_module, "BACKGROUND_PARSE_FROM", 0)
+    assert read_json(data) == alone
+    assert in_two
+
+
+def _dies(*args):
+    import os
+
+    os._exit(3)
+
+
+@two_processes
+@settings(max_examples=40, deadline=None)
+@given(doc=tables, indent=st.sampled_from([None, 2]))
+def test_any_file_reads_the_same_in_two_processes(doc, indent):
+    data = json.dumps(doc, indent=indent).encode()
+    saved = read_module.BACKGROUND_PARSE_FROM
+    read_module.BACKGROUND_PARSE_FROM = 0
+    try:
+        shared = read_json(data)
+    finally:
+        read_module.BACKGROUND_PARSE_FROM = saved
+    assert shared == read_json(data)
