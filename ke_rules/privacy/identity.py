@@ -63,6 +63,7 @@ __all__ = [
     "scan_identity_numbers",
     "scan_cells",
     "scan_sheets",
+    "scan_tables",
     "identity_number_problems",
     "mask_and_clip",
 ]
@@ -392,13 +393,18 @@ def scan_sheets(sheets: Mapping[str, Sheet]) -> dict[tuple[str, str | None], int
     header is known, the sheet name or header text where it is not, and None for a
     column without a header.
     """
+    return scan_tables(sheets.items())
+
+
+def scan_tables(sheets: Iterable[tuple[str, Sheet]]) -> dict[tuple[str, str | None], int]:
+    """:func:`scan_sheets` of (sheet name, sheet) pairs, which may be made one at a time and dropped."""
     from itertools import zip_longest
 
     from ke_rules.ingest.schema import TABLES, resolve_table_name
     from ke_rules.ingest.vocabulary import normalise_name
 
     out: dict[tuple[str, str | None], int] = {}
-    for sheet_name, sheet in sheets.items():
+    for sheet_name, sheet in sheets:
         header, data = sheet[0], sheet[1]
         columns = data if len(sheet) == 4 else (list(zip_longest(*data)) if data else [])
         table = resolve_table_name(str(sheet_name))

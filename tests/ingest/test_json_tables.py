@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import ke_rules.ingest.read as read_module
 from ke_rules.errors import InputRefused
 from ke_rules.ingest.read import _json_sheets, _sheets_of, _tables_one_by_one
+from ke_rules.privacy.identity import scan_sheets
 from ke_rules.runtime import background
 
 
@@ -25,7 +26,7 @@ def whole(data: bytes):
 
 def read(data: bytes):
     try:
-        return _json_sheets("s.json", data, exact=False)
+        return _json_sheets("s.json", data, exact=False)[:2]
     except InputRefused as exc:
         return str(exc)
 
@@ -110,15 +111,16 @@ def in_two(monkeypatch):
 
 
 def read_json(data: bytes):
-    """The tables in their order and the count of keys read, or the refusal, as read_snapshot has them."""
+    """The tables in their order, the count of keys read and of identity numbers, or the refusal."""
     try:
-        sheets, keys = read_module._read_json("s.json", data)
+        sheets, keys, scan = read_module._read_json("s.json", data)
     except InputRefused as exc:
         return str(exc)
-    return list(sheets.items()), keys
+    return list(sheets.items()), keys, scan.result() if scan is not None else scan_sheets(sheets)
 
 
-TWO_TABLES = {"cases": CASES * 3, "services": SERVICES, "groups": [{"group_id": "G-1", "case_id": "S-1"}]}
+TWO_TABLES = {"cases": CASES * 3, "services": SERVICES, "groups": [{"group_id": "G-1", "case_id": "S-1"}],
+              "notater": [{"tekst": "fnr 01019912368"}, {"tekst": 1019912368}]}  # identity numbers, counted
 
 
 @two_processes
@@ -144,7 +146,7 @@ def test_columns_that_do_not_fit_the_shared_memory_are_read_here(in_two, monkeyp
     monkeypatch.setattr(read_module, "_SHARED_SLACK", 0)
     data = b'{"cases": [{"case_id": "S-1", "n": 1e5}, {"case_id": "S-2", "n": 2e5}], "services": []}'
     assert read_json(data) == ([("cases", (["case_id", "n"], [["S-1", "S-2"], [100000.0, 200000.0]], [1, 2], True)),
-                                ("services", ([], [], [], True))], 6)
+                                ("services", ([], [], [], True))], 6, {})
 
 
 @two_processes

@@ -293,7 +293,7 @@ def test_scan_sheets_reads_what_the_readers_return(tmp_path):
     from ke_rules.ingest.read import _read_json
 
     doc = {"saker": [{"sak_id": "S-1", "fnr": int(FNR)}, {"sak_id": D_NR}], "ukjent": [{"a": f"nr {H_NR}"}]}
-    sheets, _ = _read_json("s.json", json.dumps(doc).encode())
+    sheets = _read_json("s.json", json.dumps(doc).encode()).sheets
     assert scan_sheets(sheets) == {("cases", "case_id"): 1, ("cases", "fnr"): 1, ("ukjent", "a"): 1}
     csv = f"sak_id;merknad\nS-1;fnr {FNR}\n{D_NR};\n".encode()
     assert scan_sheets({"cases": read_csv_bytes("cases.csv", csv, [])}) == {("cases", "case_id"): 1,
