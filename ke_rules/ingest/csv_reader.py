@@ -22,8 +22,10 @@ import hashlib
 import io
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +36,7 @@ from ke_rules.ingest.values import ProblemCode
 from ke_rules.ingest.vocabulary import normalise_name
 from ke_rules.report.models import InputProblem, Severity
 
-__all__ = ["read_csv_bytes", "read_csv_folder", "read_csv_columns", "decode_csv", "choose_delimiter",
+__all__ = ["read_csv_bytes", "read_csv_folder", "csv_files", "read_csv_columns", "decode_csv", "choose_delimiter",
            "check_quotes", "Stray"]
 
 Sheet = tuple[list[object], list[list[object]], list[int]]
@@ -540,6 +542,21 @@ def read_csv_folder(folder: Path, problems: list[InputProblem]) -> tuple[dict[st
     A .csv entry that cannot be read (a broken link, not a regular file, no permission) is
     refused, naming it: skipping it would make its table look absent, which means no rows.
     """
+    out: dict[str, Sheet | ColumnSheet] = {}
+    digest = hashlib.sha256()
+    for stem, name, data in _csv_files(folder, digest):
+        out[stem] = read_csv_bytes(name, data, problems)
+    return out, digest.hexdigest()
+
+
+def csv_files(folder: Path) -> tuple[list[tuple[str, str, bytes]], str]:
+    """The folder's .csv files as (stem, name, bytes), in the order they are read, and the input hash;
+    refused as :func:`read_csv_folder` refuses them (which reads and parses each file in turn)."""
+    digest = hashlib.sha256()
+    return list(_csv_files(folder, digest)), digest.hexdigest()
+
+
+def _csv_files(folder: Path, digest: Any) -> Iterator[tuple[str, str, bytes]]:
     try:
         entries = sorted(folder.iterdir())
     except OSError as exc:
@@ -548,8 +565,7 @@ def read_csv_folder(folder: Path, problems: list[InputProblem]) -> tuple[dict[st
     files = [p for p in entries if p.suffix.lower() == ".csv" and not p.name.startswith(_NOT_DATA_PREFIXES)]
     if not files:
         raise InputRefused(f"{folder}: mappen har ingen .csv-filer (the folder holds no .csv files).")
-    digest = hashlib.sha256()
-    out: dict[str, Sheet | ColumnSheet] = {}
+    stems: set[str] = set()
     for f in files:
         if f.is_symlink() and not f.exists():
             raise InputRefused(f"{f.name}: lenken peker på en fil som ikke finnes, så tabellen kan ikke leses "
@@ -563,11 +579,11 @@ def read_csv_folder(folder: Path, problems: list[InputProblem]) -> tuple[dict[st
             nb, en = ("ingen tilgang", "permission denied") if isinstance(exc, PermissionError) else \
                 ("lesefeil", f"read error: {exc.strerror or type(exc).__name__}")
             raise InputRefused(f"{f.name}: filen kan ikke leses: {nb} (the file cannot be read: {en}).") from None
-        if f.stem in out:
+        if f.stem in stems:
             other = next(p.name for p in files if p.stem == f.stem and p != f)
             raise InputRefused(f"'{other}' og '{f.name}' er samme tabell; behold én "
                                f"('{other}' and '{f.name}' are the same table; keep one).")
+        stems.add(f.stem)
         digest.update(f.name.encode("utf-8", "surrogateescape"))
         digest.update(data)
-        out[f.stem] = read_csv_bytes(f.name, data, problems)
-    return out, digest.hexdigest()
+        yield f.stem, f.name, data

@@ -12,22 +12,20 @@ import hashlib
 import io
 import itertools
 import json
-import mmap
-import multiprocessing
 import operator
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import orjson
 import pandas as pd
 
 from ke_rules.errors import InputRefused, KeRulesError, did_you_mean
-from ke_rules.ingest.csv_reader import read_csv_bytes, read_csv_folder
+from ke_rules.ingest.csv_reader import csv_files, read_csv_bytes, read_csv_folder
 from ke_rules.ingest.filekind import sniff
 from ke_rules.ingest.json_keys import count_keys
 from ke_rules.ingest.ods_guard import check_ods
@@ -38,7 +36,7 @@ from ke_rules.ingest.xlsx_guard import check_xlsx
 from ke_rules.ingest.zip_guard import column_letters
 from ke_rules.privacy.identity import identity_number_problems, scan_sheets, scan_tables
 from ke_rules.report.models import InputProblem, Severity
-from ke_rules.runtime import background
+from ke_rules.runtime import background, split_read
 
 __all__ = ["RawTable", "RawSnapshot", "read_snapshot"]
 
@@ -96,7 +94,11 @@ def read_snapshot(path: str | Path) -> RawSnapshot:
     if not p.exists():
         raise InputRefused(f"Finner ikke inndata: {p} (no such file or folder).")
     if p.is_dir():
-        sheets, digest = read_csv_folder(p, problems)
+        shared = _csv_in_two(p, problems) if background.can_fork() else None
+        if shared is None:
+            sheets, digest = read_csv_folder(p, problems)
+        else:
+            sheets, digest, scan = shared
     else:
         suffix = p.suffix.lower()
         data = p.read_bytes()
@@ -442,7 +444,7 @@ def _json_sheets(name: str, data: bytes, exact: bool) -> _JsonTables:
             if len(data) >= BACKGROUND_PARSE_FROM and background.can_fork():
                 try:
                     return _sheets_in_two(name, data, layout)
-                except (_NotInTwo, orjson.JSONDecodeError, InputRefused, _InexactInteger, KeRulesError):
+                except (split_read.NotShared, orjson.JSONDecodeError, InputRefused, _InexactInteger, KeRulesError):
                     pass  # an odd or broken file: read by one process, below, which says what is wrong
             try:
                 return _JsonTables(*_sheets_of(name, _parse_tables(memoryview(data), *layout), parsed_by_orjson=True))
@@ -540,21 +542,13 @@ def _parse_tables(view: memoryview, key: bytes, start: int, seams: list[tuple[in
     yield orjson.loads(key), orjson.loads(view[start:last_end])
 
 
-class _NotInTwo(Exception):
-    """The forked process could not read its share of the tables: one process reads them all."""
-
-
 def _sheets_in_two(name: str, data: bytes, layout: _Layout) -> _JsonTables:
-    """:func:`_sheets_of` the tables of :func:`_tables_one_by_one`, a share of them read in a forked process.
+    """:func:`_sheets_of` the tables of :func:`_tables_one_by_one`, a share of them read in a forked process
+    (:mod:`~ke_rules.runtime.split_read`), which then counts the identity numbers in every table.
 
-    Parsing rows and turning them into columns is most of reading a big file, and one
-    table's is independent of another's. The forked process parses its share of the
-    tables (the biggest, up to about half the work) and sends each back as its columns
-    written as JSON, which this process reads back as :func:`_compacted` would have (the
-    same round trip), while it parses the rest. Anything out of the ordinary (a seam that
-    was none, a table that is not a list of objects, a refusal) is left to one process
-    reading the whole file (``_NotInTwo`` and the parse errors), so the tables and any
-    message are exactly what one process gives.
+    Anything out of the ordinary (a seam that was none, a table that is not a list of
+    objects, a refusal) is left to one process reading the whole file (``NotShared`` and
+    the parse errors), so the tables and any message are exactly what one process gives.
     """
     key, start, seams, last_end = layout
     pieces = []
@@ -562,15 +556,12 @@ def _sheets_in_two(name: str, data: bytes, layout: _Layout) -> _JsonTables:
         pieces.append((key, start, end))
         key, start = next_key, next_start
     pieces.append((key, start, last_end))
-    theirs = _share([end - start for _, start, end in pieces])
+    theirs = split_read.share([end - start for _, start, end in pieces])
     if not theirs or len(theirs) == len(pieces):
-        raise _NotInTwo
+        raise split_read.NotShared
     view = memoryview(data)
-    # the columns come back through memory both processes share: a pipe moves 80 MB in over a second
-    shared = mmap.mmap(-1, _SHARED_SLACK + sum(pieces[i][2] - pieces[i][1] for i in theirs))
-    ready, ready_there = multiprocessing.Pipe(duplex=False)
-    pending = background.start(_share_and_scan, name, data, pieces, theirs, shared, ready_there, fork=True)
-    ready_there.close()
+    receiver, pending = split_read.start(sum(pieces[i][2] - pieces[i][1] for i in theirs), _share_and_scan,
+                                         name, data, pieces, theirs)
     read: dict[int, tuple[str, ColumnSheet, int]] = {}
     try:
         for i, (key, start, end) in enumerate(pieces):
@@ -578,23 +569,18 @@ def _sheets_in_two(name: str, data: bytes, layout: _Layout) -> _JsonTables:
                 table, keys = _sheets_of(name, iter([(orjson.loads(key), orjson.loads(view[start:end]))]), True)
                 ((table_name, sheet),) = table.items()
                 read[i] = (table_name, sheet, keys)  # type: ignore[assignment]
-        try:
-            spans = ready.recv()
-        except EOFError:  # the forked process stopped
-            raise _NotInTwo from None
-        with memoryview(shared) as written:
-            for i, span in zip(theirs, spans, strict=True):
-                if span is None:
-                    raise _NotInTwo
-                table_name, header, n, row_keys, columns = orjson.loads(written[span[0]:span[1]])
+        with receiver.received() as blobs:
+            for i, blob in zip(theirs, blobs, strict=True):
+                if blob is None:
+                    raise split_read.NotShared
+                table_name, header, n, row_keys, columns = orjson.loads(blob)
                 _check_cells(name, table_name, header, columns, parsed_by_orjson=True)
                 read[i] = (table_name, (header, columns, list(range(1, n + 1)), True), 1 + row_keys)
     except BaseException:
         pending.cancel()
         raise
     finally:
-        ready.close()
-        shared.close()
+        receiver.close()
     out: dict[str, Sheet | ColumnSheet] = {}
     keys = 0
     for i in range(len(pieces)):
@@ -604,83 +590,111 @@ def _sheets_in_two(name: str, data: bytes, layout: _Layout) -> _JsonTables:
     return _JsonTables(out, keys, pending)
 
 
-def _share_and_scan(name: str, data: bytes, pieces: list[tuple[bytes, int, int]], theirs: list[int],
-                    shared: mmap.mmap, ready: Any) -> dict[tuple[str, str | None], int]:
-    """The forked process's work: its share of the tables (sent through ``ready`` as soon as they
-    are written), then the identity numbers counted in every table, one table at a time.
-
-    Counting here, in a process forked before any row was parsed, rather than in one forked
-    once the tables are read, spares this process's rows the copy-on-write: the other
-    process writes a reference count into every cell it touches after a fork, and the
-    kernel then copies each page it shares (0.3 s more to make the columns at 100,000 cases).
-    """
-    spans = _tables_as_json(name, data, [pieces[i] for i in theirs], shared)
-    ready.send(spans)
-    ready.close()
-    if any(span is None for span in spans):
-        return {}  # the other process reads the file by itself, and counts there
-    sent = dict(zip(theirs, spans, strict=True))
+def _share_and_scan(sender: split_read.Sender, name: str, data: bytes, pieces: list[tuple[bytes, int, int]],
+                    theirs: list[int]) -> dict[tuple[str, str | None], int]:
+    """The forked process's work: its share of the tables, each as [name, header, rows, keys in the
+    rows, columns] in JSON (None for a piece that is no table of row objects: the other process
+    reads the file itself then), then the identity numbers counted in every table, one at a time."""
     view = memoryview(data)
 
-    def tables() -> Iterator[tuple[str, ColumnSheet]]:
-        with memoryview(shared) as written:
-            for i, (key, start, end) in enumerate(pieces):
-                if i in sent:
-                    table_name, header, _, _, columns = orjson.loads(written[sent[i][0]:sent[i][1]])
-                else:
-                    table_name = orjson.loads(key)
-                    header, columns, _, _ = _table_columns(name, table_name, orjson.loads(view[start:end]))
-                yield table_name, (header, columns, [], True)  # type: ignore[misc]
-
-    return scan_tables(tables())
-
-
-# Measured per byte of a table: the forked process parses it, makes its columns and sends them in
-# about the time this process takes to parse it and make its columns (this one then reads the sent
-# columns in about a fifth of that, once the forked process is done): the work is split evenly.
-_THEIR_COST, _OUR_COST = 1.0, 1.0
-
-
-def _share(sizes: list[int]) -> list[int]:
-    """The pieces (positions in ``sizes``, in order) for the forked process: the biggest first, each
-    to whichever process would finish its share sooner with it."""
-    theirs, ours = 0.0, 0.0
-    taken = []
-    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
-        if theirs + _THEIR_COST * sizes[i] <= ours + _OUR_COST * sizes[i]:
-            theirs += _THEIR_COST * sizes[i]
-            taken.append(i)
-        else:
-            ours += _OUR_COST * sizes[i]
-    return sorted(taken)
-
-
-_SHARED_SLACK = 1 << 20  # bytes: room beyond the pieces' own size (``1e5`` is written back as ``100000.0``)
-
-
-def _tables_as_json(name: str, data: bytes, pieces: list[tuple[bytes, int, int]],
-                    shared: mmap.mmap) -> list[tuple[int, int] | None]:
-    """In the forked process: each piece parsed and written to ``shared`` as [name, header, rows, keys in
-    the rows, columns] in JSON; where each was written, or None for a piece that is no table of row objects
-    or did not fit (the other process reads the file then)."""
-    view = memoryview(data)
-    out: list[tuple[int, int] | None] = []
-    at = 0
-    for key, start, end in pieces:
+    def written(key: bytes, start: int, end: int) -> bytes | None:
         try:
             table_name = orjson.loads(key)
             header, transposed, n, row_keys = _table_columns(name, table_name, orjson.loads(view[start:end]))
-            blob = orjson.dumps([table_name, header, n, row_keys, transposed])
+            return orjson.dumps([table_name, header, n, row_keys, transposed])
         except (orjson.JSONDecodeError, orjson.JSONEncodeError, InputRefused, TypeError):
-            out.append(None)
-            continue
-        if at + len(blob) > len(shared):
-            out.append(None)
-            continue
-        shared[at:at + len(blob)] = blob
-        out.append((at, at + len(blob)))
-        at += len(blob)
-    return out
+            return None
+
+    if not sender.send(written(*pieces[i]) for i in theirs):
+        return {}  # the other process reads the file by itself, and counts there
+    mine = dict(zip(theirs, range(len(theirs)), strict=True))
+
+    def tables(blobs: list[memoryview | None]) -> Iterator[tuple[str, ColumnSheet]]:
+        for i, (key, start, end) in enumerate(pieces):
+            if i in mine:
+                table_name, header, _, _, columns = orjson.loads(blobs[mine[i]])  # type: ignore[arg-type]
+            else:
+                table_name = orjson.loads(key)
+                header, columns, _, _ = _table_columns(name, table_name, orjson.loads(view[start:end]))
+            yield table_name, (header, columns, [], True)  # type: ignore[misc]
+
+    with sender.sent() as blobs:
+        return scan_tables(tables(blobs))
+
+
+def _csv_in_two(folder: Path, problems: list[InputProblem]
+                ) -> tuple[dict[str, _AnySheet], str, background.Pending[dict[tuple[str, str | None], int]]] | None:
+    """:func:`read_csv_folder` with a share of the files read in a forked process
+    (:mod:`~ke_rules.runtime.split_read`), which then counts the identity numbers in every file;
+    None for a small folder, or when anything is out of the ordinary (a refusal, a forked process
+    that stopped): :func:`read_csv_folder` then reads it, and says what is wrong.
+
+    A file the forked process could not write as plain columns (stray bytes repaired, read by
+    the csv module) is read here. Each file's warnings are kept apart and put in file order.
+    """
+    try:
+        files, digest = csv_files(folder)
+    except InputRefused:
+        return None
+    sizes = [len(data) for _, _, data in files]
+    names = _names_as_text({stem: ([], [], []) for stem, _, _ in files})
+    if sum(sizes) < BACKGROUND_PARSE_FROM or len(names) < len(files):  # two names made one: left to one process
+        return None
+    theirs = split_read.share(sizes)
+    if not theirs or len(theirs) == len(files):
+        return None
+    # as JSON a cell costs two quotes and a comma where CSV has one delimiter: twice the bytes is room
+    receiver, pending = split_read.start(2 * sum(sizes[i] for i in theirs), _csv_share_and_scan, files, theirs)
+    read: dict[int, tuple[_AnySheet, list[InputProblem]]] = {}
+    try:
+        for i, (_, name, data) in enumerate(files):
+            if i not in theirs:
+                read[i] = (read_csv_bytes(name, data, found := []), found)
+        with receiver.received() as blobs:
+            for i, blob in zip(theirs, blobs, strict=True):
+                if blob is None:
+                    read[i] = (read_csv_bytes(files[i][1], files[i][2], found := []), found)
+                else:
+                    header, columns, rownums = orjson.loads(blob)
+                    read[i] = ((header, columns, rownums, False), [])
+    except (InputRefused, split_read.NotShared):
+        pending.cancel()
+        return None
+    except BaseException:
+        pending.cancel()
+        raise
+    finally:
+        receiver.close()
+    sheets: dict[str, _AnySheet] = {}
+    for i, (stem, _, _) in enumerate(files):
+        sheets[stem], found = read.pop(i)
+        problems.extend(found)
+    return sheets, digest, pending
+
+
+def _csv_share_and_scan(sender: split_read.Sender, files: list[tuple[str, str, bytes]],
+                        theirs: list[int]) -> dict[tuple[str, str | None], int]:
+    """The forked process's work: its share of the files as [header, columns, row numbers] in JSON
+    (None for a file read otherwise than into plain columns, or refused), then the identity
+    numbers counted in every file, one at a time."""
+    def written(name: str, data: bytes) -> bytes | None:
+        try:
+            sheet = read_csv_bytes(name, data, found := [])
+            return orjson.dumps(list(sheet[:3])) if len(sheet) == 4 and not found else None
+        except (InputRefused, orjson.JSONEncodeError, TypeError):
+            return None
+
+    sender.send(written(name, data) for _, name, data in (files[i] for i in theirs))
+    mine = dict(zip(theirs, range(len(theirs)), strict=True))
+
+    def tables(blobs: list[memoryview | None]) -> Iterator[tuple[str, _AnySheet]]:
+        for i, (stem, name, data) in enumerate(files):
+            blob = blobs[mine[i]] if i in mine else None
+            sheet: _AnySheet = (*orjson.loads(blob), False) if blob is not None else read_csv_bytes(name, data, [])
+            yield from _names_as_text({stem: sheet}).items()
+
+    with sender.sent() as blobs:
+        return scan_tables(tables(blobs))  # type: ignore[arg-type]
 
 
 def _sheets_of(name: str, tables: Iterator[tuple[str, object]],

@@ -13,7 +13,7 @@ import ke_rules.ingest.read as read_module
 from ke_rules.errors import InputRefused
 from ke_rules.ingest.read import _json_sheets, _sheets_of, _tables_one_by_one
 from ke_rules.privacy.identity import scan_sheets
-from ke_rules.runtime import background
+from ke_rules.runtime import background, split_read
 
 
 def whole(data: bytes):
@@ -143,7 +143,7 @@ def test_tables_read_in_two_processes_are_what_one_reads(label, data, in_two, mo
 
 @two_processes
 def test_columns_that_do_not_fit_the_shared_memory_are_read_here(in_two, monkeypatch):
-    monkeypatch.setattr(read_module, "_SHARED_SLACK", 0)
+    monkeypatch.setattr(split_read, "SLACK", 0)
     data = b'{"cases": [{"case_id": "S-1", "n": 1e5}, {"case_id": "S-2", "n": 2e5}], "services": []}'
     assert read_json(data) == ([("cases", (["case_id", "n"], [["S-1", "S-2"], [100000.0, 200000.0]], [1, 2], True)),
                                 ("services", ([], [], [], True))], 6, {})
@@ -151,7 +151,7 @@ def test_columns_that_do_not_fit_the_shared_memory_are_read_here(in_two, monkeyp
 
 @two_processes
 def test_a_forked_process_that_dies_leaves_the_reading_to_this_one(in_two, monkeypatch):
-    monkeypatch.setattr(read_module, "_tables_as_json", _dies)
+    monkeypatch.setattr(read_module, "_share_and_scan", _dies)
     data = json.dumps(TWO_TABLES).encode()
     monkeypatch.setattr(read_module, "BACKGROUND_PARSE_FROM", 10**15)
     alone = read_json(data)

@@ -17,10 +17,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import ke_rules.ingest.read as read_module
 from ke_rules import InputRefused
 from ke_rules.ingest import csv_reader
 from ke_rules.ingest.csv_reader import choose_delimiter, decode_csv, read_csv_bytes
 from ke_rules.ingest.csv_reader import read_csv_columns as _read_csv_columns
+from ke_rules.runtime import background
 
 ALPHABET = st.sampled_from(list('ab æø1 ";,\n\r\t'))
 CELL = st.text(ALPHABET, max_size=6)
@@ -299,3 +301,76 @@ def test_stray_windows_1252_bytes_in_utf8_are_read_as_meant_and_reported_per_cel
     expected = sorted((i + 2, ("case_id", "merknad")[j]) for i, j in pasted if not rows[i][j].isascii())
     assert sorted((p[1], p[2]) for p in problems) == expected
     assert all(p[3] == "stray_byte" for p in problems)
+
+
+# --- a big folder's files shared between two processes (Linux): exactly what one process reads
+
+two_processes = pytest.mark.skipif(not background.can_fork(), reason="the second process is forked (Linux)")
+
+
+def _load(folder, monkeypatch, parse_from):
+    import ke_rules
+
+    monkeypatch.setattr(read_module, "BACKGROUND_PARSE_FROM", parse_from)
+    try:
+        snapshot = ke_rules.load_snapshot(folder)
+    except InputRefused as exc:
+        return str(exc)
+    return ({k: v.to_dict("list") for k, v in snapshot.tables.items()},
+            [p.model_dump() for p in snapshot.problems], snapshot.counts, snapshot.sha256)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """300 synthetic cases with input warnings, as csv files, and a file of notes with identity numbers."""
+    import datetime as dt
+
+    from ke_rules.tools import synth
+
+    synth.write_snapshot(synth.generate(300, seed=4, as_of=dt.date(2026, 11, 23), input_warnings=True), tmp_path)
+    (tmp_path / "notater.csv").write_text("sak_id;notat\nS-000001;fnr 01019912368\nS-000002;41019912368\n",
+                                          encoding="utf-8")
+    return tmp_path
+
+
+def _biggest(folder):
+    return max(folder.glob("*.csv"), key=lambda p: p.stat().st_size)
+
+
+@two_processes
+@pytest.mark.parametrize("change", [
+    "none",
+    "stray bytes in the biggest file",  # the forked process's: read again here, its warnings kept
+    "an unclosed quote in the biggest file",  # refused by the forked process's file: the message of one process
+    "a table given twice",  # refused before anything is parsed
+])
+def test_a_folder_read_in_two_processes_is_what_one_reads(folder, monkeypatch, change):
+    big = _biggest(folder)
+    if change == "stray bytes in the biggest file":
+        big.write_bytes(big.read_bytes() + big.read_bytes().splitlines()[1].replace(b"S-", b"S\xf8-") + b"\n")
+    elif change == "an unclosed quote in the biggest file":
+        big.write_bytes(big.read_bytes() + b'S-000001,"open\n' + b"S-000002,x\n" * 3)
+    elif change == "a table given twice":
+        (folder / "saker.csv").write_bytes((folder / "cases.csv").read_bytes())
+    calls = []
+    real = read_module._csv_in_two
+    monkeypatch.setattr(read_module, "_csv_in_two", lambda *a: calls.append(1) or real(*a))
+    shared = _load(folder, monkeypatch, 0)
+    assert calls
+    alone = _load(folder, monkeypatch, 10**15)
+    assert shared == alone
+    assert isinstance(alone, str) == change.startswith(("an unclosed", "a table given"))
+    if change == "none":
+        assert any(p["code"] == "identity_number" for p in alone[1])
+
+
+@two_processes
+def test_files_the_forked_process_did_not_send_are_read_here(folder, monkeypatch):
+    alone = _load(folder, monkeypatch, 10**15)
+    monkeypatch.setattr(read_module, "_csv_share_and_scan", _sends_nothing_then_counts)
+    assert _load(folder, monkeypatch, 0) == alone
+
+
+def _sends_nothing_then_counts(sender, files, theirs):
+    sender.send(None for _ in theirs)
+    return read_module.scan_sheets({stem: read_csv_bytes(name, data, []) for stem, name, data in files})
