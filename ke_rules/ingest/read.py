@@ -14,11 +14,12 @@ import itertools
 import json
 import operator
 import re
+import threading
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
@@ -42,6 +43,7 @@ __all__ = ["RawTable", "RawSnapshot", "read_snapshot"]
 
 BACKGROUND_SCAN_FROM = 300_000  # cells: below this, counting identity numbers inline costs less than a fork
 BACKGROUND_PARSE_FROM = 20_000_000  # bytes: a JSON file this big has a share of its tables parsed in a forked process
+THREADED_WORKBOOK_FROM = 2_000_000  # bytes: a workbook this big has its sheets read by two threads
 BACKGROUND_JSON_FROM = 4_000_000  # bytes: below this, the duplicate-key checks inline cost less than a fork
 
 # Sheets skipped silently (folded names): the template's help sheet (LES_MEG / README) and its
@@ -244,13 +246,13 @@ _AnySheet = Sheet | ColumnSheet
 Merge = tuple[int, int, str]
 
 
-def _read_xlsx(name: str, data: bytes) -> tuple[dict[str, Sheet], dict[str, list[Merge]]]:
+def _read_xlsx(name: str, data: bytes) -> tuple[dict[str, _AnySheet], dict[str, list[Merge]]]:
     """The workbook's sheets, and per sheet the merged ranges below the header whose cells were filled."""
     data = check_xlsx(name, data)  # signature, zip, bomb, DOCTYPE, merged header, formulas, used range
     return _read_calamine(name, data, "Excel-arbeidsbok", ".xlsx workbook", merged=None)
 
 
-def _read_ods(name: str, data: bytes) -> tuple[dict[str, Sheet], dict[str, list[Merge]]]:
+def _read_ods(name: str, data: bytes) -> tuple[dict[str, _AnySheet], dict[str, list[Merge]]]:
     """An OpenDocument spreadsheet's sheets, read as an .xlsx workbook's are (same cells, rows and merges).
 
     calamine gives no merged ranges for .ods, so the guard's, found in content.xml, are used.
@@ -276,15 +278,65 @@ def _is_ods(suffix: str, data: bytes) -> bool:
 
 def _read_calamine(name: str, data: bytes, kind_nb: str, kind_en: str,
                    merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] | None
-                   ) -> tuple[dict[str, Sheet], dict[str, list[Merge]]]:
-    """Every sheet from A1 (``rows[i]`` is spreadsheet row i + 1), with merged ranges filled.
+                   ) -> tuple[dict[str, _AnySheet], dict[str, list[Merge]]]:
+    """Every sheet from A1 as columns (row i of a column is spreadsheet row i + 2), with merged ranges filled.
 
     ``merged``: the ranges per sheet when calamine does not give them (.ods); None: calamine's (.xlsx).
+
+    A big workbook's sheets are read by two threads, each with its own workbook: calamine
+    parses a sheet's XML without holding the GIL (most of reading a sheet), so one thread
+    parses while the other makes Python cells and columns of the sheet before. This needs
+    no fork and works the same on every platform; the sheets and any refusal are what one
+    thread gives (the first failing sheet in the workbook's order is the one named).
     """
+    wb = _open_workbook(name, data, kind_nb, kind_en)
+    names = list(wb.sheet_names)
+    read: list[tuple[_AnySheet, list[Merge] | None] | BaseException | None] = [None] * len(names)
+    queue = iter(range(len(names)))
+    taking = threading.Lock()
+
+    def read_sheets(book: Any) -> None:
+        while True:
+            with taking:
+                i = next(queue, None)
+            if i is None:
+                return
+            try:
+                read[i] = _read_sheet(name, book, names[i], merged)
+            except BaseException as exc:  # raised below, in the workbook's order
+                read[i] = exc
+
+    def helper() -> None:
+        try:
+            book = _open_workbook(name, data, kind_nb, kind_en)
+        except InputRefused:
+            return  # this thread reads them all
+        read_sheets(book)
+
+    if len(data) >= THREADED_WORKBOOK_FROM and len(names) > 1:
+        second = threading.Thread(target=helper, name="ke-rules-sheets", daemon=True)
+        second.start()
+        read_sheets(wb)
+        second.join()
+    else:
+        read_sheets(wb)
+    out: dict[str, _AnySheet] = {}
+    merges: dict[str, list[Merge]] = {}
+    for sheet_name, result in zip(names, read, strict=True):
+        if isinstance(result, BaseException):
+            raise result
+        assert result is not None
+        out[sheet_name], filled = result
+        if filled:
+            merges[sheet_name] = filled
+    return out, merges
+
+
+def _open_workbook(name: str, data: bytes, kind_nb: str, kind_en: str) -> Any:
     from python_calamine import CalamineWorkbook
 
     try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several types for broken files
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "password" in msg.lower() or "encrypt" in msg.lower() or type(exc).__name__ == "PasswordError":
@@ -292,23 +344,25 @@ def _read_calamine(name: str, data: bytes, kind_nb: str, kind_en: str,
                                "(the workbook is password-protected).") from None
         raise InputRefused(f"{name}: kan ikke leses som {kind_nb} "
                            f"(not a readable {kind_en}: {msg}).") from None
-    out: dict[str, Sheet] = {}
-    merges: dict[str, list[Merge]] = {}
-    for sheet_name in wb.sheet_names:
-        try:
-            sheet = wb.get_sheet_by_name(sheet_name)
-            rows = sheet.to_python(skip_empty_area=False)  # from A1: rows[i] is spreadsheet row i + 1
-            ranges = (sheet.merged_cell_ranges if merged is None else merged.get(sheet_name)) if rows else None
-        except Exception as exc:
-            raise InputRefused(f"{name}: arket '{sheet_name}' kan ikke leses (sheet cannot be read: {exc}).") from None
-        if not rows:
-            out[sheet_name] = ([], [], [])
-            continue
-        if ranges:
-            merges[sheet_name] = _fill_merged(rows, ranges)
-        header, body = rows[0], rows[1:]  # calamine's rows are lists already
-        out[sheet_name] = (list(header), body, list(range(2, len(body) + 2)))
-    return out, merges
+
+
+def _read_sheet(name: str, wb: Any, sheet_name: str,
+                merged: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] | None
+                ) -> tuple[_AnySheet, list[Merge] | None]:
+    """One sheet's columns (each column's cells copied together, see :func:`_as_columns`) and the merged
+    ranges it filled."""
+    try:
+        sheet = wb.get_sheet_by_name(sheet_name)
+        rows = sheet.to_python(skip_empty_area=False)  # from A1: rows[i] is spreadsheet row i + 1
+        ranges = (sheet.merged_cell_ranges if merged is None else merged.get(sheet_name)) if rows else None
+    except Exception as exc:
+        raise InputRefused(f"{name}: arket '{sheet_name}' kan ikke leses (sheet cannot be read: {exc}).") from None
+    if not rows:
+        return ([], [], []), None
+    filled = _fill_merged(rows, ranges) if ranges else None
+    header, body = rows[0], rows[1:]  # calamine's rows are lists already
+    del rows
+    return _as_columns((list(header), body, list(range(2, len(body) + 2))), text_only=False), filled
 
 
 def _fill_merged(rows: list[list[object]], ranges: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> list[Merge]:

@@ -456,3 +456,51 @@ def test_a_single_csv_file_reports_its_stray_bytes(tmp_path):
     assert str(snap.tables["cases"]["opened_on"].iat[1].date()) == "2024-01-01"
     assert [(p.table, p.row, p.column, p.code.value, p.severity.value, p.value) for p in snap.problems
             if p.code.value == "stray_byte"] == [("cases", 3, "case_id", "stray_byte", "warning", "Sø-2")]
+
+
+# --- a big workbook's sheets read by two threads: exactly what one thread reads
+
+
+def _snapshot_facts(path, monkeypatch, threaded_from):
+    import ke_rules.ingest.read as read_module
+
+    monkeypatch.setattr(read_module, "THREADED_WORKBOOK_FROM", threaded_from)
+    snap = ke_rules.load_snapshot(path)
+    return ({k: v.to_dict("list") for k, v in snap.tables.items()}, [p.model_dump() for p in snap.problems],
+            snap.counts)
+
+
+@pytest.mark.parametrize("form", ["synthetic", "merged cells"])
+def test_a_workbook_read_by_two_threads_is_what_one_thread_reads(tmp_path, monkeypatch, form):
+    from ke_rules.tools import synth
+
+    if form == "synthetic":
+        path = tmp_path / "s.xlsx"
+        synth.write_snapshot(synth.generate(300, seed=5, as_of=dt.date(2026, 11, 23), input_warnings=True), path)
+    else:
+        path = _merged(tmp_path, [[*SERVICE_HEADER, "merknad"], ["S-1", "BUP", "spesialist", "2024-01-01", "sjekk"],
+                                  [None, "fysioterapi", "helse", "2024-01-01", None]], ["A2:A3", "E2:E3"])
+    assert _snapshot_facts(path, monkeypatch, 0) == _snapshot_facts(path, monkeypatch, 10**12)
+
+
+def test_the_first_sheet_that_cannot_be_read_is_named_whichever_thread_fails_first(tmp_path, monkeypatch):
+    import time
+
+    import ke_rules.ingest.read as read_module
+
+    path = write_xlsx(tmp_path / "s.xlsx", {"cases": [["case_id"], ["S-1"]], "groups": [["group_id"], ["G-1"]],
+                                            "services": [["case_id"], ["S-1"]]})
+    real = read_module._read_sheet
+
+    def failing(name, wb, sheet_name, merged):
+        if sheet_name == "groups":
+            time.sleep(0.3)  # fails last in time, first in the workbook's order after cases
+            raise InputRefused(f"{name}: arket '{sheet_name}' kan ikke leses")
+        if sheet_name == "services":
+            raise InputRefused(f"{name}: arket '{sheet_name}' kan ikke leses")
+        return real(name, wb, sheet_name, merged)
+
+    monkeypatch.setattr(read_module, "_read_sheet", failing)
+    monkeypatch.setattr(read_module, "THREADED_WORKBOOK_FROM", 0)
+    with pytest.raises(InputRefused, match="arket 'groups'"):
+        ke_rules.load_snapshot(path)
