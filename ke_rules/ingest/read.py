@@ -686,14 +686,15 @@ def _csv_in_two(folder: Path, problems: list[InputProblem]
     A file the forked process could not write as plain columns (stray bytes repaired, read by
     the csv module) is read here. Each file's warnings are kept apart and put in file order.
     """
-    try:
+    try:  # a small folder is not read twice
+        if sum(f.stat().st_size for f in folder.iterdir() if f.suffix.lower() == ".csv") < BACKGROUND_PARSE_FROM:
+            return None
         files, digest = csv_files(folder)
-    except InputRefused:
+    except (OSError, InputRefused):
         return None
     sizes = [len(data) for _, _, data in files]
-    names = _names_as_text({stem: ([], [], []) for stem, _, _ in files})
-    if sum(sizes) < BACKGROUND_PARSE_FROM or len(names) < len(files):  # two names made one: left to one process
-        return None
+    if len(_names_as_text({stem: ([], [], []) for stem, _, _ in files})) < len(files):
+        return None  # two names made one by the replacement character: left to one process
     theirs = split_read.share(sizes)
     if not theirs or len(theirs) == len(files):
         return None
