@@ -29,14 +29,13 @@ R = TypeVar("R")
 SLACK = 1 << 20  # bytes of shared memory beyond the share's own size (``1e5`` is written back as ``100000.0``)
 
 
-
 class NotShared(Exception):
     """The forked process did not send its share: one process reads the tables."""
 
 
 def share(sizes: list[int]) -> list[int]:
     """The tables (positions in ``sizes``, in order) for the forked process: the biggest first, each
-    to whichever process would have read fewer bytes with it.
+    to whichever process has the fewer bytes so far.
 
     Measured per byte, the forked process parses a table, makes its columns and writes them
     in about the time this process takes to parse it and make its columns (a JSON file's
